@@ -1,0 +1,102 @@
+package dev.tollgate.event.serde;
+
+import dev.tollgate.event.InvocationEvent;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.Schema;
+import org.apache.avro.message.BadHeaderException;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.message.MissingSchemaException;
+import org.apache.avro.specific.SpecificData;
+
+/**
+ * Encodes and decodes {@link InvocationEvent} with Avro's single-object encoding: a two-byte
+ * marker, the writer schema's 64-bit fingerprint, then the binary record. No registry is needed:
+ * the decoder knows every released schema version and resolves each one to the current schema.
+ *
+ * <p>Thread-safe: Avro's message encoder and decoder keep per-thread buffers.
+ */
+public final class InvocationEventCodec {
+
+  /** Every released writer schema, oldest first; a new release appends, nothing is ever removed. */
+  static final List<String> RELEASED_SCHEMAS = List.of("InvocationEvent-v1.avsc");
+
+  private static final BinaryMessageEncoder<InvocationEvent> ENCODER =
+      new BinaryMessageEncoder<>(SpecificData.get(), InvocationEvent.getClassSchema());
+  private static final BinaryMessageDecoder<InvocationEvent> DECODER = newDecoder();
+
+  private InvocationEventCodec() {}
+
+  /** Returns the single-object encoding of {@code event}. */
+  public static byte[] encode(InvocationEvent event) {
+    try {
+      ByteBuffer buffer = ENCODER.encode(event);
+      byte[] bytes = new byte[buffer.remaining()];
+      buffer.get(bytes);
+      return bytes;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Decodes a single-object encoded record written with any released schema version.
+   *
+   * @throws InvalidEventException when the bytes are not such a record (bad marker, unknown
+   *     fingerprint, truncated or corrupt body); the message says which
+   */
+  public static InvocationEvent decode(byte[] bytes) {
+    if (bytes == null) {
+      throw new InvalidEventException("empty record (null value)");
+    }
+    try {
+      return DECODER.decode(bytes);
+    } catch (BadHeaderException e) {
+      throw new InvalidEventException("not an Avro single-object record: " + e.getMessage());
+    } catch (MissingSchemaException e) {
+      throw new InvalidEventException("unknown writer schema: " + e.getMessage());
+    } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException e) {
+      throw new InvalidEventException("corrupt InvocationEvent record: " + e);
+    }
+  }
+
+  /** The released writer schemas this codec can read, oldest first. */
+  public static List<Schema> releasedSchemas() {
+    return RELEASED_SCHEMAS.stream().map(InvocationEventCodec::loadReleased).toList();
+  }
+
+  private static BinaryMessageDecoder<InvocationEvent> newDecoder() {
+    BinaryMessageDecoder<InvocationEvent> decoder =
+        new BinaryMessageDecoder<>(SpecificData.get(), InvocationEvent.getClassSchema());
+    for (Schema released : releasedSchemas()) {
+      decoder.addSchema(released);
+    }
+    return decoder;
+  }
+
+  private static Schema loadReleased(String name) {
+    String resource = "/dev/tollgate/event/released/" + name;
+    try (InputStream in = InvocationEventCodec.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("missing released schema resource " + resource);
+      }
+      return new Schema.Parser().parse(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A record that cannot be decoded; the message is safe to log (it holds no payload bytes). */
+  public static final class InvalidEventException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public InvalidEventException(String message) {
+      super(message);
+    }
+  }
+}

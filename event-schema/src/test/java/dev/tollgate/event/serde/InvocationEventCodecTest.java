@@ -1,0 +1,76 @@
+package dev.tollgate.event.serde;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tollgate.event.InvocationEvent;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class InvocationEventCodecTest {
+
+  static InvocationEvent sample() {
+    return InvocationEvent.newBuilder()
+        .setEventId("6f1c2d9e-0000-4000-8000-000000000001")
+        .setProviderName("openai")
+        .setProtocol("openai")
+        .setOperationName("chat")
+        .setHttpMethod("POST")
+        .setPathTemplate("/v1/chat/completions")
+        .setRequestModel("gpt-4o-mini")
+        .setResponseModel("gpt-4o-mini-2024-07-18")
+        .setStatusCode(200)
+        .setResponseFinishReasons(List.of("stop"))
+        .setOutcome("ok")
+        .setReceivedAtUs(1_764_000_000_000_000L)
+        .setCompletedAtUs(1_764_000_000_250_000L)
+        .setDurationUs(250_000L)
+        .setInputTokens(19)
+        .setOutputTokens(10)
+        .setUsageSource("reported")
+        .setTeam("search")
+        .setTags(Map.of("feature", "summary"))
+        .build();
+  }
+
+  @Test
+  void roundTripsThroughSingleObjectEncoding() {
+    InvocationEvent event = sample();
+    byte[] bytes = InvocationEventCodec.encode(event);
+
+    // Single-object marker C3 01, then the 8-byte schema fingerprint.
+    assertThat(bytes[0]).isEqualTo((byte) 0xC3);
+    assertThat(bytes[1]).isEqualTo((byte) 0x01);
+    assertThat(InvocationEventCodec.decode(bytes)).isEqualTo(event);
+  }
+
+  @Test
+  void rejectsBytesThatAreNotASingleObjectRecord() {
+    assertThatThrownBy(() -> InvocationEventCodec.decode("{\"json\":true}".getBytes()))
+        .isInstanceOf(InvocationEventCodec.InvalidEventException.class)
+        .hasMessageContaining("single-object");
+  }
+
+  @Test
+  void rejectsATruncatedRecord() {
+    byte[] bytes = InvocationEventCodec.encode(sample());
+    byte[] truncated = java.util.Arrays.copyOf(bytes, bytes.length / 2);
+    assertThatThrownBy(() -> InvocationEventCodec.decode(truncated))
+        .isInstanceOf(InvocationEventCodec.InvalidEventException.class);
+  }
+
+  @Test
+  void rejectsAnUnknownFingerprint() {
+    byte[] bytes = InvocationEventCodec.encode(sample());
+    bytes[5] ^= 0x5A;
+    assertThatThrownBy(() -> InvocationEventCodec.decode(bytes))
+        .isInstanceOf(InvocationEventCodec.InvalidEventException.class)
+        .hasMessageContaining("unknown writer schema");
+  }
+
+  @Test
+  void currentSchemaIsAReleasedSchema() {
+    assertThat(InvocationEventCodec.releasedSchemas()).contains(InvocationEvent.getClassSchema());
+  }
+}
