@@ -2,7 +2,9 @@ package dev.tollgate.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -73,6 +75,38 @@ class KafkaBrokerIT {
         }
     }
 
+    @Test
+    void runsAsAStandaloneProcessUntilSigterm() throws Exception {
+        Path data = dir.resolve("process");
+        int port = freePort();
+        int controllerPort = freePort();
+        Process process = new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                KafkaBroker.class.getName(),
+                "--data-dir", data.toString(), "--port", Integer.toString(port),
+                "--controller-port", Integer.toString(controllerPort))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("process.log").toFile())
+                .start();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + port))) {
+            assertThat(admin.describeCluster().nodes().get(60, TimeUnit.SECONDS)).hasSize(1);
+        } finally {
+            process.destroy();
+        }
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exits on SIGTERM").isTrue();
+        assertThat(data.resolve("kraft").resolve("meta.properties")).exists();
+        assertThat(Files.readString(dir.resolve("process.log")))
+                .contains("kafka broker stopped")
+                .doesNotContain(" INFO  [main] o.a.k");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
     private static void produce(String bootstrap, String topic, String... values) throws Exception {
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(
                 Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringSerializer(), new StringSerializer())) {
@@ -94,7 +128,7 @@ class KafkaBrokerIT {
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (values.size() < atLeast && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                    values.add(new String(record.value().getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8));
+                    values.add(record.value());
                 }
             }
         }

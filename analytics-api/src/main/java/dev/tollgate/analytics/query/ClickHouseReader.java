@@ -1,0 +1,69 @@
+package dev.tollgate.analytics.query;
+
+import static java.util.Objects.requireNonNull;
+
+import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.query.QueryResponse;
+import com.clickhouse.client.api.query.QuerySettings;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Runs read queries on ClickHouse and returns their rows as JSON objects. Reads go through
+ * {@code query(sql + " FORMAT JSONEachRow")} and parse the stream here, because the client's
+ * typed readers ({@code queryAll}, {@code queryRecords}, JDBC) fail on ClickHouse 18.16.
+ *
+ * <p>Thread-safe; each call blocks its thread until the query ends, so never call it on an event loop.
+ */
+public final class ClickHouseReader {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Client client;
+  private final Duration timeout;
+
+  /** {@code client} must already select the database (see {@code ClickHouseClients.create}). */
+  public ClickHouseReader(Client client, Duration timeout) {
+    this.client = requireNonNull(client, "client");
+    this.timeout = requireNonNull(timeout, "timeout");
+  }
+
+  /** The rows of {@code sql} (a SELECT without FORMAT), each a JSON object keyed by column alias. */
+  public List<JsonNode> select(String sql) {
+    QuerySettings settings = new QuerySettings()
+        // The server stops the query at the limit; the client waits a little longer for that answer.
+        .setMaxExecutionTime((int) Math.max(1, timeout.toSeconds()));
+    try (QueryResponse response = client.query(sql + " FORMAT JSONEachRow", settings)
+        .get(timeout.toMillis() + 2_000, TimeUnit.MILLISECONDS)) {
+      InputStream in = response.getInputStream();
+      try (MappingIterator<JsonNode> rows = JSON.readerFor(JsonNode.class).readValues(in)) {
+        return rows.readAll();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ClickHouseQueryException("interrupted", e);
+    } catch (ExecutionException e) {
+      throw new ClickHouseQueryException("query failed", e.getCause());
+    } catch (TimeoutException e) {
+      throw new ClickHouseQueryException("query timed out after " + timeout, e);
+    } catch (Exception e) {
+      throw new ClickHouseQueryException("reading the result failed", e);
+    }
+  }
+
+  /** True when ClickHouse answers a ping within a second. */
+  public boolean ping() {
+    try {
+      return client.ping(1_000);
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+}

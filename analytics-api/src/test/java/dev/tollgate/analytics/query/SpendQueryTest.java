@@ -1,0 +1,110 @@
+package dev.tollgate.analytics.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tollgate.analytics.auth.Principal;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class SpendQueryTest {
+
+  private static final String METRICS = "count() AS m_requests, sum(input_tokens) AS m_input_tokens, "
+      + "sum(cache_read_input_tokens) AS m_cache_read_input_tokens, sum(cache_write_input_tokens) AS m_cache_write_input_tokens, "
+      + "sum(output_tokens) AS m_output_tokens, sum(reasoning_tokens) AS m_reasoning_tokens, "
+      + "sum(ifNull(cost_nanos, 0)) AS m_cost_nanos, countIf(isNull(cost_nanos)) AS m_unpriced_requests, "
+      + "countIf(outcome != 'ok' OR status_code >= 400) AS m_errors";
+  private static final Instant FROM = Instant.parse("2025-03-01T00:00:00Z");
+  private static final Instant TO = Instant.parse("2025-03-08T00:00:00Z");
+  private static final TenantScope ACME = TenantScope.of(new Principal("t1", "acme", Set.of()));
+
+  @Test
+  void groupsByTeamAndModelWithinTheTenantAndRange() {
+    SpendQuery query = new SpendQuery(ACME, request(Interval.NONE, List.of(dim("team"), dim("model")), Map.of(), Metric.COST_USD, 100));
+
+    assertThat(query.toSql()).isEqualTo("SELECT team AS d0, model AS d1, " + METRICS
+        + " FROM invocations FINAL WHERE tenant = 'acme' AND ts >= toDateTime(1740787200) AND ts < toDateTime(1741392000)"
+        + " GROUP BY d0, d1 ORDER BY m_cost_nanos DESC, d0 ASC, d1 ASC LIMIT 100");
+    assertThat(query.totalsSql()).isEqualTo("SELECT " + METRICS
+        + " FROM invocations FINAL WHERE tenant = 'acme' AND ts >= toDateTime(1740787200) AND ts < toDateTime(1741392000)");
+  }
+
+  @Test
+  void orsValuesOfOneFilterAndAndsFilters() {
+    Map<Dimension, List<String>> filters = new LinkedHashMap<>();
+    filters.put(dim("model"), List.of("gpt-4o", "claude"));
+    filters.put(dim("status"), List.of("200", "429"));
+    filters.put(dim("key"), List.of("ab12"));
+    SpendQuery query = new SpendQuery(ACME, request(Interval.NONE, List.of(), filters, Metric.REQUESTS, 10));
+
+    assertThat(query.totalsSql()).endsWith("WHERE tenant = 'acme' AND ts >= toDateTime(1740787200) AND ts < toDateTime(1741392000)"
+        + " AND model IN ('gpt-4o', 'claude') AND status_code IN (200, 429) AND key_fingerprint IN ('ab12')");
+    assertThat(query.toSql()).endsWith("AND key_fingerprint IN ('ab12') ORDER BY m_requests DESC LIMIT 10");
+  }
+
+  @Test
+  void addsTheTeamRestrictionOfATeamScopedTokenToEveryQuery() {
+    TenantScope scope = TenantScope.of(new Principal("t2", "acme", Set.of("search", "ads")));
+    SpendQuery query = new SpendQuery(scope, request(Interval.NONE, List.of(dim("user")), Map.of(), Metric.COST_USD, 5));
+
+    String scopeSql = "WHERE tenant = 'acme' AND team IN ('ads', 'search') AND ts >= ";
+    assertThat(query.toSql()).contains(scopeSql);
+    assertThat(query.totalsSql()).contains(scopeSql);
+  }
+
+  @Test
+  void quotesTheTenantAndFilterValuesThroughSqlLiteral() {
+    TenantScope scope = TenantScope.of(new Principal("t3", "a'b\\", Set.of()));
+    SpendQuery query = new SpendQuery(scope,
+        request(Interval.NONE, List.of(), Map.of(dim("team"), List.of("x' OR '1'='1")), Metric.COST_USD, 5));
+
+    assertThat(query.totalsSql()).contains("WHERE tenant = 'a\\'b\\\\' AND ")
+        .endsWith("AND team IN ('x\\' OR \\'1\\'=\\'1')");
+  }
+
+  @Test
+  void bucketsByDayAndReadsTagsFromTheTagArrays() {
+    SpendQuery query = new SpendQuery(ACME,
+        request(Interval.DAY, List.of(dim("tag.env")), Map.of(dim("tag.o'k"), List.of("v")), Metric.COST_USD, 50));
+
+    assertThat(query.toSql()).isEqualTo("SELECT toUInt32(toStartOfDay(ts, 'UTC')) AS bucket, "
+        + "tag_values[indexOf(tag_keys, 'env')] AS d0, " + METRICS
+        + " FROM invocations FINAL WHERE tenant = 'acme' AND ts >= toDateTime(1740787200) AND ts < toDateTime(1741392000)"
+        + " AND tag_values[indexOf(tag_keys, 'o\\'k')] IN ('v')"
+        + " GROUP BY bucket, d0 ORDER BY bucket ASC, m_cost_nanos DESC, d0 ASC LIMIT 50");
+  }
+
+  @Test
+  void roundsFractionalSecondsUpBecauseTsHasWholeSeconds() {
+    SpendRequest request = new SpendRequest(Instant.parse("2025-03-01T00:00:00.250Z"), Instant.parse("2025-03-01T01:00:00.001Z"),
+        Interval.NONE, List.of(), Map.of(), Metric.COST_USD, 1);
+
+    assertThat(new SpendQuery(ACME, request).totalsSql())
+        .endsWith("ts >= toDateTime(1740787201) AND ts < toDateTime(1740790801)");
+  }
+
+  @Test
+  void acceptsOnlyWhitelistedDimensionNames() {
+    assertThat(Dimension.parse("team")).isPresent();
+    assertThat(Dimension.parse("key").orElseThrow().sql()).isEqualTo("key_fingerprint");
+    assertThat(Dimension.parse("status").orElseThrow().sql()).isEqualTo("status_code");
+    assertThat(Dimension.parse("tenant")).isEmpty();
+    assertThat(Dimension.parse("key_fingerprint")).isEmpty();
+    assertThat(Dimension.parse("team) UNION SELECT 1 --")).isEmpty();
+    assertThat(Dimension.parse("tag.")).isEmpty();
+    assertThat(Dimension.parse("tag.a\nb")).isEmpty();
+    assertThat(Dimension.parse("tag." + "x".repeat(65))).isEmpty();
+  }
+
+  private static Dimension dim(String name) {
+    return Dimension.parse(name).orElseThrow();
+  }
+
+  private static SpendRequest request(Interval interval, List<Dimension> groupBy, Map<Dimension, List<String>> filters,
+      Metric order, int limit) {
+    return new SpendRequest(FROM, TO, interval, groupBy, filters, order, limit);
+  }
+}

@@ -1,0 +1,157 @@
+package dev.tollgate.job.config;
+
+import dev.tollgate.config.ConfigReader;
+import dev.tollgate.config.ConfigSource;
+import java.io.Serializable;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The attribution job's configuration: Kafka, ClickHouse and the {@code job} section of the
+ * deployment YAML, typed and validated once at start-up. Every default lives here.
+ *
+ * <p>Immutable and thread-safe; serializable so operators can carry the parts they need.
+ */
+public final class AttributionConfig implements Serializable {
+
+  private static final long serialVersionUID = 1L;
+
+  /** Consumer group of the job's Kafka source; offsets are committed on checkpoints under it. */
+  public static final String CONSUMER_GROUP = "tollgate-attribution";
+
+  private final String bootstrapServers;
+  private final String invocationsTopic;
+  private final String deadLetterTopic;
+  private final String clickhouseUrl;
+  private final String clickhouseDatabase;
+  private final String clickhouseUser;
+  private final String clickhousePassword;
+  private final Duration checkpointInterval;
+  private final int parallelism;
+  private final String checkpointDir;
+  private final String priceCatalog;
+  private final Duration dedupTtl;
+  private final int sinkMaxRows;
+  private final Duration sinkMaxDelay;
+
+  private AttributionConfig(ConfigReader r) {
+    bootstrapServers = r.requiredString("kafka.bootstrap_servers");
+    invocationsTopic = r.string("kafka.topics.invocations", "tollgate.invocations");
+    deadLetterTopic = r.string("kafka.topics.dead_letter", "tollgate.invocations.dlq");
+    URI url = r.httpUrl("clickhouse.url", "http://127.0.0.1:8123");
+    clickhouseUrl = url == null ? "" : url.toString();
+    clickhouseDatabase = r.string("clickhouse.database", "tollgate");
+    clickhouseUser = r.string("clickhouse.user", "default");
+    clickhousePassword = r.string("clickhouse.password", "");
+    checkpointInterval = r.duration("job.checkpoint_interval", Duration.ofSeconds(2));
+    parallelism = r.integer("job.parallelism", 1, 1, 1024);
+    checkpointDir = r.string("job.checkpoint_dir", ".tollgate/flink/checkpoints");
+    priceCatalog = r.string("job.price_catalog", "");
+    dedupTtl = r.duration("job.dedup_ttl", Duration.ofHours(24));
+    sinkMaxRows = r.integer("job.sink.max_rows", 10_000, 1, 10_000_000);
+    sinkMaxDelay = r.duration("job.sink.max_delay", Duration.ofMillis(500));
+    if (invocationsTopic.isBlank()) {
+      r.problem("kafka.topics.invocations", "empty (expected: a topic name)");
+    }
+    if (deadLetterTopic.isBlank()) {
+      r.problem("kafka.topics.dead_letter", "empty (expected: a topic name)");
+    }
+    if (!invocationsTopic.isBlank() && invocationsTopic.equals(deadLetterTopic)) {
+      r.problem("kafka.topics.dead_letter", deadLetterTopic + " (expected: a topic other than kafka.topics.invocations)");
+    }
+    if (clickhouseDatabase.isBlank() || !clickhouseDatabase.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+      r.problem("clickhouse.database", clickhouseDatabase + " (expected: an identifier such as tollgate)");
+    }
+    if (checkpointDir.isBlank()) {
+      r.problem("job.checkpoint_dir", "empty (expected: a directory or a URI such as s3://bucket/path)");
+    }
+  }
+
+  /** Reads and validates the job's keys; throws {@code ConfigException} listing every problem. */
+  public static AttributionConfig from(ConfigSource source) {
+    ConfigReader reader = new ConfigReader(Objects.requireNonNull(source, "source"));
+    AttributionConfig config = new AttributionConfig(reader);
+    reader.rejectUnknownKeys("job");
+    reader.validate();
+    return config;
+  }
+
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  public String invocationsTopic() {
+    return invocationsTopic;
+  }
+
+  public String deadLetterTopic() {
+    return deadLetterTopic;
+  }
+
+  public String clickhouseUrl() {
+    return clickhouseUrl;
+  }
+
+  public String clickhouseDatabase() {
+    return clickhouseDatabase;
+  }
+
+  public String clickhouseUser() {
+    return clickhouseUser;
+  }
+
+  public String clickhousePassword() {
+    return clickhousePassword;
+  }
+
+  public Duration checkpointInterval() {
+    return checkpointInterval;
+  }
+
+  public int parallelism() {
+    return parallelism;
+  }
+
+  /** The checkpoint directory as given (a relative path, an absolute path or a URI). */
+  public String checkpointDir() {
+    return checkpointDir;
+  }
+
+  /** The checkpoint directory as a URI Flink accepts: local paths become absolute {@code file:} URIs. */
+  public String checkpointUri() {
+    if (checkpointDir.matches("[A-Za-z][A-Za-z0-9+.-]*://.*")) {
+      return checkpointDir;
+    }
+    return Path.of(checkpointDir).toAbsolutePath().normalize().toUri().toString();
+  }
+
+  /** A price catalog file, or empty for the catalog bundled in the job jar. */
+  public String priceCatalog() {
+    return priceCatalog;
+  }
+
+  public Duration dedupTtl() {
+    return dedupTtl;
+  }
+
+  public int sinkMaxRows() {
+    return sinkMaxRows;
+  }
+
+  public Duration sinkMaxDelay() {
+    return sinkMaxDelay;
+  }
+
+  @Override
+  public String toString() {
+    // No password: this string goes to logs.
+    return "AttributionConfig{bootstrapServers=" + bootstrapServers + ", invocationsTopic=" + invocationsTopic
+        + ", deadLetterTopic=" + deadLetterTopic + ", clickhouseUrl=" + clickhouseUrl
+        + ", clickhouseDatabase=" + clickhouseDatabase + ", clickhouseUser=" + clickhouseUser
+        + ", checkpointInterval=" + checkpointInterval + ", parallelism=" + parallelism
+        + ", checkpointDir=" + checkpointDir + ", priceCatalog=" + (priceCatalog.isEmpty() ? "bundled" : priceCatalog)
+        + ", dedupTtl=" + dedupTtl + ", sinkMaxRows=" + sinkMaxRows + ", sinkMaxDelay=" + sinkMaxDelay + "}";
+  }
+}

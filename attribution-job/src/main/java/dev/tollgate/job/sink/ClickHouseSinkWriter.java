@@ -1,0 +1,106 @@
+package dev.tollgate.job.sink;
+
+import dev.tollgate.job.row.Invocation;
+import java.io.IOException;
+import java.util.Objects;
+import java.util.function.LongSupplier;
+import org.apache.flink.api.common.operators.ProcessingTimeService;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.metrics.Counter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Buffers invocation rows as RowBinary and inserts them into ClickHouse in batches: when
+ * {@code maxRows} rows are buffered, when {@code maxDelay} has passed since the first buffered
+ * row, and always in {@link #flush(boolean)}.
+ *
+ * <p>Order: write to ClickHouse, then let the checkpoint commit the Kafka offsets. Flink calls
+ * {@code flush} before the writer passes on a checkpoint barrier, and the Kafka source commits its
+ * offsets only when that checkpoint completes, so a checkpoint never covers rows that are not in
+ * ClickHouse yet. After a failure the job restarts from the last checkpoint and re-inserts rows
+ * written since; the ReplacingMergeTree keyed by event_id collapses those, so totals read with
+ * FINAL stay exactly-once. An insert that fails throws: the job restarts rather than drop rows.
+ *
+ * <p>Runs on the sink's task (mailbox) thread only; the delay timer fires on that thread too.
+ */
+final class ClickHouseSinkWriter implements SinkWriter<Invocation> {
+
+  private static final Logger log = LoggerFactory.getLogger(ClickHouseSinkWriter.class);
+
+  private final RowInserter inserter;
+  private final int maxRows;
+  private final long maxDelayMillis;
+  private final ProcessingTimeService time;
+  private final LongSupplier clockMillis;
+  private final Counter rowsWritten;
+  private final Counter batchesWritten;
+  private final RowBinaryBuffer buffer;
+
+  private int bufferedRows;
+  private boolean timerPending;
+
+  ClickHouseSinkWriter(RowInserter inserter, ClickHouseSinkSettings settings, ProcessingTimeService time,
+      LongSupplier clockMillis, Counter rowsWritten, Counter batchesWritten) {
+    this.inserter = Objects.requireNonNull(inserter, "inserter");
+    this.maxRows = settings.maxRows();
+    this.maxDelayMillis = settings.maxDelay().toMillis();
+    this.time = Objects.requireNonNull(time, "time");
+    this.clockMillis = Objects.requireNonNull(clockMillis, "clockMillis");
+    this.rowsWritten = rowsWritten;
+    this.batchesWritten = batchesWritten;
+    this.buffer = new RowBinaryBuffer(Math.min(maxRows, 10_000) * 512);
+  }
+
+  @Override
+  public void write(Invocation row, Context context) throws IOException {
+    long now = clockMillis.getAsLong();
+    // version = processing time: a later write of the same event (a re-pricing) wins in ClickHouse.
+    InvocationRowEncoder.encode(row, now / 1000, now, buffer);
+    bufferedRows++;
+    if (bufferedRows >= maxRows) {
+      insertBuffered();
+    } else if (!timerPending) {
+      timerPending = true;
+      time.registerTimer(time.getCurrentProcessingTime() + maxDelayMillis, this::onDelayElapsed);
+    }
+  }
+
+  /** Called before every checkpoint barrier and at end of input: nothing may stay buffered. */
+  @Override
+  public void flush(boolean endOfInput) throws IOException {
+    insertBuffered();
+  }
+
+  private void onDelayElapsed(long timestamp) throws IOException {
+    timerPending = false;
+    insertBuffered();
+  }
+
+  private void insertBuffered() throws IOException {
+    if (bufferedRows == 0) {
+      return;
+    }
+    int rows = bufferedRows;
+    long started = System.nanoTime();
+    inserter.insert(buffer, rows);
+    buffer.clear();
+    bufferedRows = 0;
+    rowsWritten.inc(rows);
+    batchesWritten.inc();
+    if (log.isDebugEnabled()) {
+      log.debug("inserted batch, rows={}, millis={}", rows, (System.nanoTime() - started) / 1_000_000);
+    }
+  }
+
+  /** Rows buffered and not yet inserted (tests). */
+  int bufferedRows() {
+    return bufferedRows;
+  }
+
+  @Override
+  public void close() {
+    // Rows still buffered here belong to no completed checkpoint: the replay re-delivers them.
+    inserter.close();
+  }
+}

@@ -1,0 +1,18 @@
+package dev.tollgate.job.workflow;
+
+import dev.tollgate.job.row.Invocation;
+import org.apache.flink.api.java.functions.KeySelector;
+
+/**
+ * Keys invocations by event id, the idempotency key of the whole pipeline.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public enum EventIdKey implements KeySelector<Invocation, String> {
+  INSTANCE;
+
+  @Override
+  public String getKey(Invocation row) {
+    return row.eventId;
+  }
+}

@@ -1,0 +1,130 @@
+package dev.tollgate.job.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tollgate.job.TestEvents;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import org.apache.flink.api.common.operators.ProcessingTimeService;
+import org.apache.flink.metrics.SimpleCounter;
+import org.junit.jupiter.api.Test;
+
+class ClickHouseSinkWriterTest {
+
+  /** Records batch sizes; fails on demand. */
+  private static final class RecordingInserter implements RowInserter {
+    final List<Integer> batches = new ArrayList<>();
+    boolean fail;
+    boolean closed;
+
+    @Override
+    public void insert(RowBinaryBuffer batch, int rows) throws IOException {
+      if (fail) {
+        throw new IOException("server down");
+      }
+      assertThat(batch.size()).isPositive();
+      batches.add(rows);
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+    }
+  }
+
+  /** A processing-time service whose clock and timers the test drives. */
+  private static final class ManualTime implements ProcessingTimeService {
+    long now;
+    final List<long[]> due = new ArrayList<>();
+    final List<ProcessingTimeCallback> callbacks = new ArrayList<>();
+
+    @Override
+    public long getCurrentProcessingTime() {
+      return now;
+    }
+
+    @Override
+    public ScheduledFuture<?> registerTimer(long timestamp, ProcessingTimeCallback callback) {
+      due.add(new long[] {timestamp});
+      callbacks.add(callback);
+      return null;
+    }
+
+    void advanceTo(long time) throws Exception {
+      now = time;
+      for (int i = 0; i < due.size(); i++) {
+        if (due.get(i)[0] <= time) {
+          due.remove(i);
+          callbacks.remove(i).onProcessingTime(time);
+          i--;
+        }
+      }
+    }
+  }
+
+  private final RecordingInserter inserter = new RecordingInserter();
+  private final ManualTime time = new ManualTime();
+  private final SimpleCounter rows = new SimpleCounter();
+  private final ClickHouseSinkWriter writer = new ClickHouseSinkWriter(inserter,
+      new ClickHouseSinkSettings("http://127.0.0.1:1", "default", "", "db", 3, Duration.ofMillis(500)),
+      time, () -> 1_700_000_000_000L, rows, new SimpleCounter());
+
+  private void write(int n) throws Exception {
+    for (int i = 0; i < n; i++) {
+      writer.write(TestEvents.row("e-" + i, "gpt-4o"), null);
+    }
+  }
+
+  @Test
+  void insertsABatchWhenMaxRowsAreBuffered() throws Exception {
+    write(7);
+
+    assertThat(inserter.batches).containsExactly(3, 3);
+    assertThat(writer.bufferedRows()).isEqualTo(1);
+    assertThat(rows.getCount()).isEqualTo(6);
+  }
+
+  @Test
+  void insertsWhatIsBufferedWhenMaxDelayHasPassed() throws Exception {
+    write(2);
+    time.advanceTo(499);
+    assertThat(inserter.batches).isEmpty();
+
+    time.advanceTo(500);
+
+    assertThat(inserter.batches).containsExactly(2);
+    assertThat(writer.bufferedRows()).isZero();
+  }
+
+  @Test
+  void insertsEverythingOnFlushBeforeACheckpoint() throws Exception {
+    write(2);
+
+    writer.flush(false);
+    writer.flush(false);
+
+    assertThat(inserter.batches).containsExactly(2);
+    assertThat(writer.bufferedRows()).isZero();
+  }
+
+  @Test
+  void failsTheFlushAndKeepsTheRowsWhenTheInsertFails() throws Exception {
+    write(2);
+    inserter.fail = true;
+
+    assertThatThrownBy(() -> writer.flush(false)).isInstanceOf(IOException.class).hasMessage("server down");
+    assertThat(writer.bufferedRows()).isEqualTo(2);
+    assertThat(rows.getCount()).isZero();
+  }
+
+  @Test
+  void closesTheInserter() throws Exception {
+    writer.close();
+
+    assertThat(inserter.closed).isTrue();
+  }
+}

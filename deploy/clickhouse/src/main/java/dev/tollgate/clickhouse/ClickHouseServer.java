@@ -1,0 +1,379 @@
+package dev.tollgate.clickhouse;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static java.util.Objects.requireNonNull;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the {@code clickhouse-server} binary as a plain child process with a configuration generated
+ * into its own directory (listening on 127.0.0.1 only, user {@code default} with no password).
+ *
+ * <p>Thread-safe: {@link #close} is idempotent and may be called from any thread, including the JVM
+ * shutdown hook this class registers so a crashed test run does not leave the server behind.
+ */
+public final class ClickHouseServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClickHouseServer.class);
+    private static final List<Path> WELL_KNOWN_BINARIES =
+            List.of(Path.of("/usr/sbin/clickhouse-server"), Path.of("/usr/bin/clickhouse-server"));
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+
+    private final Process process;
+    private final Path dir;
+    private final int httpPort;
+    private final int tcpPort;
+    private final Thread shutdownHook;
+    private boolean closed;
+
+    private ClickHouseServer(Process process, Path dir, int httpPort, int tcpPort) {
+        this.process = process;
+        this.dir = dir;
+        this.httpPort = httpPort;
+        this.tcpPort = tcpPort;
+        this.shutdownHook = new Thread(process::destroy, "clickhouse-server-stop");
+    }
+
+    /** Whether a {@code clickhouse-server} binary is available on this machine. */
+    public static boolean installed() {
+        return binary().isPresent();
+    }
+
+    /**
+     * Writes the configuration into {@code dir}, starts the server and waits until {@code /ping}
+     * answers. A port of 0 picks a free one.
+     *
+     * @throws IllegalStateException if the binary is missing, or the server exits or is not ready in
+     *     time (the message carries the end of its error log)
+     */
+    public static ClickHouseServer start(Path dir, int httpPort, int tcpPort) {
+        requireNonNull(dir, "dir");
+        Path binary = binary().orElseThrow(() -> new IllegalStateException(
+                "clickhouse-server is not installed (looked in " + WELL_KNOWN_BINARIES
+                        + " and on PATH); install it with: apt-get install -y clickhouse-server"));
+        checkPort("httpPort", httpPort, true);
+        checkPort("tcpPort", tcpPort, true);
+        int http = httpPort == 0 ? freePort() : httpPort;
+        int tcp = tcpPort == 0 ? freePort(http) : tcpPort;
+        Path config = writeConfig(dir, http, tcp);
+        Path absDir = dir.toAbsolutePath();
+        Process process;
+        try {
+            process = new ProcessBuilder(binary.toString(), "--config-file=" + config)
+                    .directory(absDir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(absDir.resolve("log").resolve("stdout.log").toFile())
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + binary, e);
+        }
+        ClickHouseServer server = new ClickHouseServer(process, absDir, http, tcp);
+        Runtime.getRuntime().addShutdownHook(server.shutdownHook);
+        try {
+            server.awaitPing();
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        LOG.info("clickhouse server started http_port={}, tcp_port={}, pid={}, dir={}", http, tcp, process.pid(), absDir);
+        return server;
+    }
+
+    /**
+     * Writes {@code config.xml} and {@code users.xml} into {@code dir} (creating the data, tmp and
+     * log directories under it) and returns the path of {@code config.xml}. Ports must be real
+     * (1..65535).
+     */
+    public static Path writeConfig(Path dir, int httpPort, int tcpPort) {
+        requireNonNull(dir, "dir");
+        checkPort("httpPort", httpPort, false);
+        checkPort("tcpPort", tcpPort, false);
+        Path abs = dir.toAbsolutePath().normalize();
+        try {
+            for (String sub : List.of("data", "tmp", "user_files", "format_schemas", "log")) {
+                Files.createDirectories(abs.resolve(sub));
+            }
+            Path config = abs.resolve("config.xml");
+            Files.writeString(config, configXml(abs, httpPort, tcpPort), UTF_8);
+            Files.writeString(abs.resolve("users.xml"), USERS_XML, UTF_8);
+            return config;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write clickhouse config into " + abs, e);
+        }
+    }
+
+    /** Base URL of the HTTP interface, e.g. {@code http://127.0.0.1:8123}. */
+    public String httpUrl() {
+        return "http://127.0.0.1:" + httpPort;
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public int tcpPort() {
+        return tcpPort;
+    }
+
+    /** The directory holding the configuration, data and logs. */
+    public Path dir() {
+        return dir;
+    }
+
+    /** Stops the server with SIGTERM and waits for it to exit (SIGKILL if it does not in time). */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException e) {
+            // The JVM is already shutting down; the hook is doing the same thing.
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("clickhouse server did not stop in time, killing pid={}", process.pid());
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+        LOG.info("clickhouse server stopped http_port={}", httpPort);
+    }
+
+    /**
+     * {@code write-config --dir D --http-port P --tcp-port T}: writes the configuration and prints
+     * the path of config.xml, so a shell script can run {@code clickhouse-server --config-file=...}.
+     */
+    public static void main(String[] args) {
+        if (args.length == 0 || !args[0].equals("write-config")) {
+            usage("expected the command write-config");
+        }
+        Path dir = null;
+        Integer http = null;
+        Integer tcp = null;
+        for (int i = 1; i < args.length; i += 2) {
+            if (i + 1 >= args.length) {
+                usage("missing value for " + args[i]);
+            }
+            String value = args[i + 1];
+            switch (args[i]) {
+                case "--dir" -> dir = Path.of(value);
+                case "--http-port" -> http = parsePort(args[i], value);
+                case "--tcp-port" -> tcp = parsePort(args[i], value);
+                default -> usage("unknown option " + args[i]);
+            }
+        }
+        if (dir == null || http == null || tcp == null) {
+            usage("--dir, --http-port and --tcp-port are required");
+        }
+        System.out.println(writeConfig(dir, http, tcp));
+    }
+
+    private void awaitPing() {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        HttpRequest ping = HttpRequest.newBuilder(URI.create(httpUrl() + "/ping"))
+                .timeout(Duration.ofSeconds(2)).GET().build();
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("clickhouse-server exited with status " + process.exitValue()
+                        + " during start-up; " + logTail());
+            }
+            try {
+                HttpResponse<String> response = http.send(ping, HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200 && response.body().startsWith("Ok.")) {
+                    return;
+                }
+            } catch (IOException e) {
+                // Not listening yet.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for clickhouse-server", e);
+            }
+            try {
+                Thread.sleep(25);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for clickhouse-server", e);
+            }
+        }
+        throw new IllegalStateException("clickhouse-server did not answer /ping on port " + httpPort
+                + " within " + START_TIMEOUT + "; " + logTail());
+    }
+
+    private String logTail() {
+        StringBuilder tail = new StringBuilder("logs in ").append(dir.resolve("log"));
+        for (String name : List.of("stdout.log", "clickhouse-server.err.log")) {
+            Path file = dir.resolve("log").resolve(name);
+            try {
+                if (Files.exists(file)) {
+                    List<String> lines = Files.readAllLines(file, UTF_8);
+                    List<String> last = lines.subList(Math.max(0, lines.size() - 10), lines.size());
+                    tail.append("\n--- ").append(name).append(" ---\n").append(String.join("\n", last));
+                }
+            } catch (IOException | UncheckedIOException e) {
+                tail.append("\n(cannot read ").append(file).append(')');
+            }
+        }
+        return tail.toString();
+    }
+
+    private static Optional<Path> binary() {
+        for (Path candidate : WELL_KNOWN_BINARIES) {
+            if (Files.isExecutable(candidate)) {
+                return Optional.of(candidate);
+            }
+        }
+        String path = System.getenv("PATH");
+        if (path != null) {
+            for (String entry : path.split(File.pathSeparator)) {
+                if (entry.isEmpty()) {
+                    continue;
+                }
+                Path candidate = Path.of(entry, "clickhouse-server");
+                if (Files.isExecutable(candidate)) {
+                    return Optional.of(candidate);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static String configXml(Path dir, int httpPort, int tcpPort) {
+        String d = xmlEscape(dir.toString());
+        // 18.16 wants the <yandex> root and trailing slashes on directory paths. No
+        // interserver_http_port: a single server has no replicas to talk to.
+        return """
+                <?xml version="1.0"?>
+                <!-- Generated by Tollgate for a local, single-user ClickHouse server. -->
+                <yandex>
+                    <logger>
+                        <level>warning</level>
+                        <log>%1$s/log/clickhouse-server.log</log>
+                        <errorlog>%1$s/log/clickhouse-server.err.log</errorlog>
+                        <size>10M</size>
+                        <count>3</count>
+                    </logger>
+                    <listen_host>127.0.0.1</listen_host>
+                    <http_port>%2$d</http_port>
+                    <tcp_port>%3$d</tcp_port>
+                    <path>%1$s/data/</path>
+                    <tmp_path>%1$s/tmp/</tmp_path>
+                    <user_files_path>%1$s/user_files/</user_files_path>
+                    <format_schema_path>%1$s/format_schemas/</format_schema_path>
+                    <users_config>users.xml</users_config>
+                    <default_profile>default</default_profile>
+                    <default_database>default</default_database>
+                    <timezone>UTC</timezone>
+                    <mark_cache_size>268435456</mark_cache_size>
+                    <max_concurrent_queries>100</max_concurrent_queries>
+                </yandex>
+                """.formatted(d, httpPort, tcpPort);
+    }
+
+    // allow_experimental_low_cardinality_type lives in the server profile, never in client code:
+    // 18.16 needs it for LowCardinality columns, modern servers reject it as unknown.
+    private static final String USERS_XML = """
+            <?xml version="1.0"?>
+            <!-- Generated by Tollgate: one user, no password, loopback only. -->
+            <yandex>
+                <profiles>
+                    <default>
+                        <max_memory_usage>2000000000</max_memory_usage>
+                        <allow_experimental_low_cardinality_type>1</allow_experimental_low_cardinality_type>
+                    </default>
+                </profiles>
+                <users>
+                    <default>
+                        <password></password>
+                        <networks>
+                            <ip>127.0.0.1</ip>
+                            <ip>::1</ip>
+                        </networks>
+                        <profile>default</profile>
+                        <quota>default</quota>
+                    </default>
+                </users>
+                <quotas>
+                    <default>
+                        <interval>
+                            <duration>3600</duration>
+                            <queries>0</queries>
+                            <errors>0</errors>
+                            <result_rows>0</result_rows>
+                            <read_rows>0</read_rows>
+                            <execution_time>0</execution_time>
+                        </interval>
+                    </default>
+                </quotas>
+            </yandex>
+            """;
+
+    private static String xmlEscape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
+    private static int freePort(int... avoid) {
+        for (int attempt = 0; attempt < 10; attempt++) {
+            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                int port = socket.getLocalPort();
+                if (avoid.length == 0 || port != avoid[0]) {
+                    return port;
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot find a free port", e);
+            }
+        }
+        throw new IllegalStateException("cannot find a free port");
+    }
+
+    private static void checkPort(String name, int port, boolean zeroAllowed) {
+        int min = zeroAllowed ? 0 : 1;
+        if (port < min || port > 65_535) {
+            throw new IllegalArgumentException(name + ": " + port + " (expected: " + min + "..65535)");
+        }
+    }
+
+    private static int parsePort(String option, String value) {
+        try {
+            int port = Integer.parseInt(value);
+            checkPort(option, port, false);
+            return port;
+        } catch (NumberFormatException e) {
+            usage(option + ": " + value + " (expected: a port number)");
+            return -1;
+        } catch (IllegalArgumentException e) {
+            usage(e.getMessage());
+            return -1;
+        }
+    }
+
+    private static void usage(String problem) {
+        System.err.println("clickhouse-server-config: " + problem);
+        System.err.println("usage: ClickHouseServer write-config --dir DIR --http-port P --tcp-port T");
+        System.exit(2);
+    }
+}

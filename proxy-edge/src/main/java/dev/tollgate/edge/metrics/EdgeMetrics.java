@@ -1,0 +1,96 @@
+package dev.tollgate.edge.metrics;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The edge's counters, rendered in the Prometheus text format. Labels are low-cardinality by
+ * construction: provider names come from the configuration, statuses are HTTP codes.
+ *
+ * <p>Thread-safe: counters are {@link LongAdder}s updated from event loops and the publisher thread.
+ */
+public final class EdgeMetrics {
+
+  private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder> events = new ConcurrentHashMap<>();
+  private final LongAdder tagsDropped = new LongAdder();
+  private final LongAdder originConnects = new LongAdder();
+  private final AtomicInteger inFlight = new AtomicInteger();
+
+  /** One proxied request finished with {@code status} ({@code outcome} = ok, timeout, ...). */
+  public void requestCompleted(String provider, int status, String outcome) {
+    String key = "provider=\"" + provider + "\",status=\"" + status + "\",outcome=\"" + outcome + "\"";
+    requests.computeIfAbsent(key, k -> new LongAdder()).increment();
+  }
+
+  public void eventPublished() {
+    event("published");
+  }
+
+  /** An event was not handed to Kafka because the publish queue was full (or publishing is off). */
+  public void eventDropped() {
+    event("dropped");
+  }
+
+  /** Kafka rejected or timed out an event. */
+  public void eventFailed() {
+    event("failed");
+  }
+
+  public void tagsDropped(int count) {
+    tagsDropped.add(count);
+  }
+
+  public void originConnectionOpened() {
+    originConnects.increment();
+  }
+
+  public void requestStarted() {
+    inFlight.incrementAndGet();
+  }
+
+  public void requestFinished() {
+    inFlight.decrementAndGet();
+  }
+
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  /** Count of events with {@code result} (published, dropped, failed). */
+  public long events(String result) {
+    LongAdder adder = events.get(result);
+    return adder == null ? 0 : adder.sum();
+  }
+
+  private void event(String result) {
+    events.computeIfAbsent(result, k -> new LongAdder()).increment();
+  }
+
+  /** The Prometheus text exposition (version 0.0.4). */
+  public String render() {
+    StringBuilder out = new StringBuilder(1024);
+    out.append("# HELP edge_requests_total Proxied requests by provider, status and outcome.\n");
+    out.append("# TYPE edge_requests_total counter\n");
+    new TreeMap<>(requests).forEach((labels, n) ->
+        out.append("edge_requests_total{").append(labels).append("} ").append(n.sum()).append('\n'));
+    out.append("# HELP edge_events_total Invocation events by publish result.\n");
+    out.append("# TYPE edge_events_total counter\n");
+    for (String result : new String[] {"published", "dropped", "failed"}) {
+      out.append("edge_events_total{result=\"").append(result).append("\"} ").append(events(result)).append('\n');
+    }
+    out.append("# HELP edge_requests_in_flight Requests currently being proxied.\n");
+    out.append("# TYPE edge_requests_in_flight gauge\n");
+    out.append("edge_requests_in_flight ").append(inFlight.get()).append('\n');
+    out.append("# HELP edge_tags_dropped_total X-Tollgate-Tags entries dropped as malformed or over the limits.\n");
+    out.append("# TYPE edge_tags_dropped_total counter\n");
+    out.append("edge_tags_dropped_total ").append(tagsDropped.sum()).append('\n');
+    out.append("# HELP edge_origin_connections_opened_total Upstream connections opened.\n");
+    out.append("# TYPE edge_origin_connections_opened_total counter\n");
+    out.append("edge_origin_connections_opened_total ").append(originConnects.sum()).append('\n');
+    return out.toString();
+  }
+}

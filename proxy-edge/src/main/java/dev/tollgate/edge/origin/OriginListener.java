@@ -1,0 +1,14 @@
+package dev.tollgate.edge.origin;
+
+/**
+ * The exchange an origin connection currently serves. Called on the connection's event loop,
+ * which is also the client's.
+ */
+public interface OriginListener {
+
+  /** A decoded response part ({@code HttpResponse} or {@code HttpContent}); the listener owns it. */
+  void onOriginMessage(Object message);
+
+  /** The connection closed or failed ({@code cause} null for a plain close) while serving this exchange. */
+  void onOriginClosed(Throwable cause);
+}

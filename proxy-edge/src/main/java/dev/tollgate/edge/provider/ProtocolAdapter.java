@@ -1,0 +1,261 @@
+package dev.tollgate.edge.provider;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.compression.JdkZlibDecoder;
+import io.netty.handler.codec.compression.ZlibWrapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * What the edge knows about one provider wire protocol: how to name the operation of a path,
+ * how to read usage from its responses (non-stream JSON and SSE), and how to shape an error the
+ * edge itself returns so the client's SDK understands it.
+ *
+ * <p>Adapters are stateless and thread-safe; the observers they create are per response.
+ */
+public abstract class ProtocolAdapter {
+
+  /** Largest single SSE event read for usage; bigger events are skipped (usage then unknown). */
+  static final int MAX_SSE_EVENT_BYTES = 4 * 1024 * 1024;
+
+  private static final Pattern ID_SEGMENT =
+      Pattern.compile("(?=.*[0-9])[A-Za-z0-9_.~-]{16,}|[0-9a-fA-F-]{32,36}|[0-9]+");
+
+  private static final ProtocolAdapter OPENAI = new OpenAiAdapter();
+  private static final ProtocolAdapter ANTHROPIC = new AnthropicAdapter();
+  private static final ProtocolAdapter GEMINI = new GeminiAdapter();
+
+  ProtocolAdapter() {}
+
+  /** The adapter for {@code protocol} (openai, anthropic or gemini). */
+  public static ProtocolAdapter forProtocol(String protocol) {
+    return switch (protocol) {
+      case "openai" -> OPENAI;
+      case "anthropic" -> ANTHROPIC;
+      case "gemini" -> GEMINI;
+      default -> throw new IllegalArgumentException("protocol: " + protocol + " (expected: openai, anthropic or gemini)");
+    };
+  }
+
+  /** The protocol's name as recorded in events. */
+  public abstract String protocol();
+
+  /** The operation ({@code chat}, {@code responses}, {@code messages}, {@code embeddings}, {@code generate_content} or {@code other}). */
+  public abstract String operation(String method, String path);
+
+  /** Builds the usage sink for a response of {@code operation}. */
+  abstract JsonSink bodySink(String operation, ResponseFacts facts, boolean stream);
+
+  /** Builds the per-event listener for an SSE response of {@code operation}. */
+  abstract SseParser.Listener streamListener(String operation, ResponseFacts facts);
+
+  /** Writes the protocol's error object for an error the edge itself returns. */
+  abstract void writeError(JsonGenerator json, int status, String code, String message) throws IOException;
+
+  /**
+   * The request path with identifiers replaced by placeholders: the segment after {@code models}
+   * is {@code {model}} (keeping a {@code :method} suffix), after {@code deployments} is
+   * {@code {deployment}}, and id-like segments are {@code {id}}.
+   */
+  public String pathTemplate(String path) {
+    String[] segments = path.split("/", -1);
+    StringBuilder out = new StringBuilder(path.length());
+    for (int i = 0; i < segments.length; i++) {
+      String segment = segments[i];
+      String previous = i > 0 ? segments[i - 1] : "";
+      if (i > 0) {
+        out.append('/');
+      }
+      int colon = segment.indexOf(':');
+      String suffix = colon >= 0 ? segment.substring(colon) : "";
+      if (!segment.isEmpty() && previous.equals("models")) {
+        out.append("{model}").append(suffix);
+      } else if (!segment.isEmpty() && previous.equals("deployments")) {
+        out.append("{deployment}");
+      } else if (ID_SEGMENT.matcher(colon >= 0 ? segment.substring(0, colon) : segment).matches()) {
+        out.append("{id}").append(suffix);
+      } else {
+        out.append(segment);
+      }
+      if (out.length() > 256) {
+        return out.substring(0, 256);
+      }
+    }
+    return out.toString();
+  }
+
+  /** The model named in the path ({@code /v1beta/models/gemini-2.5-flash:generateContent}), or null. */
+  public String modelFromPath(String path) {
+    int at = path.indexOf("/models/");
+    if (at < 0) {
+      return null;
+    }
+    String rest = path.substring(at + "/models/".length());
+    int end = rest.length();
+    for (int i = 0; i < rest.length(); i++) {
+      char c = rest.charAt(i);
+      if (c == ':' || c == '/') {
+        end = i;
+        break;
+      }
+    }
+    String model = rest.substring(0, end);
+    return model.isEmpty() || model.length() > Json.MAX_TEXT ? null : model;
+  }
+
+  /**
+   * An observer reading {@code facts} from a response body with the given headers; a content
+   * type or encoding the edge cannot read yields {@link ResponseObserver#NONE}.
+   */
+  public final ResponseObserver observer(String operation, String contentType, String contentEncoding, ResponseFacts facts) {
+    String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
+    ResponseObserver body;
+    if (type.startsWith("text/event-stream")) {
+      body = new SseObserver(new SseParser(streamListener(operation, facts), MAX_SSE_EVENT_BYTES));
+    } else if (type.isEmpty() || type.contains("json")) {
+      body = new JsonBodyObserver(new JsonPathWalker(bodySink(operation, facts, false)));
+    } else {
+      return ResponseObserver.NONE;
+    }
+    String encoding = contentEncoding == null ? "identity" : contentEncoding.trim().toLowerCase(Locale.ROOT);
+    return switch (encoding) {
+      case "", "identity" -> body;
+      case "gzip", "x-gzip" -> new DecompressingObserver(body, ZlibWrapper.GZIP);
+      case "deflate" -> new DecompressingObserver(body, ZlibWrapper.ZLIB_OR_NONE);
+      default -> ResponseObserver.NONE; // br, zstd: passed through, usage unknown
+    };
+  }
+
+  /** The body of an error the edge returns itself, in this protocol's error shape. */
+  public final byte[] errorBody(int status, String code, String message) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(160);
+    try (JsonGenerator json = JsonPathWalker.JSON.createGenerator(out)) {
+      writeError(json, status, code, message);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  /** True when {@code path} ends with {@code suffix} as whole segments. */
+  static boolean endsWithSegments(String path, String suffix) {
+    return path.endsWith(suffix) && (path.length() == suffix.length() || path.charAt(path.length() - suffix.length() - 1) == '/');
+  }
+
+  /** Parses each complete SSE event's JSON with a sink. */
+  static boolean walk(JsonSink sink, byte[] data, int length) {
+    if (length == 0 || data[0] != '{') {
+      return false; // [DONE] and non-JSON lines carry no usage
+    }
+    return new JsonPathWalker(sink).walkDocument(data, 0, length);
+  }
+
+  private static final class JsonBodyObserver implements ResponseObserver {
+    private final JsonPathWalker walker;
+
+    JsonBodyObserver(JsonPathWalker walker) {
+      this.walker = walker;
+    }
+
+    @Override
+    public void onBody(ByteBuf chunk) {
+      if (chunk.isReadable()) {
+        byte[] copy = ByteBufUtil.getBytes(chunk); // the non-blocking parser reads it after this call
+        walker.feed(copy, 0, copy.length);
+      }
+    }
+
+    @Override
+    public void onEnd() {
+      walker.endFeed();
+    }
+  }
+
+  private static final class SseObserver implements ResponseObserver {
+    private final SseParser parser;
+
+    SseObserver(SseParser parser) {
+      this.parser = parser;
+    }
+
+    @Override
+    public void onBody(ByteBuf chunk) {
+      if (!chunk.isReadable()) {
+        return;
+      }
+      if (chunk.hasArray()) {
+        parser.feed(chunk.array(), chunk.arrayOffset() + chunk.readerIndex(), chunk.readableBytes());
+      } else {
+        byte[] copy = ByteBufUtil.getBytes(chunk);
+        parser.feed(copy, 0, copy.length);
+      }
+    }
+
+    @Override
+    public void onEnd() {
+      parser.end();
+    }
+  }
+
+  /** Reads a gzip or deflate body through a decompressed copy; the compressed bytes go to the client. */
+  private static final class DecompressingObserver implements ResponseObserver {
+    private final ResponseObserver delegate;
+    private EmbeddedChannel inflater;
+
+    DecompressingObserver(ResponseObserver delegate, ZlibWrapper wrapper) {
+      this.delegate = delegate;
+      this.inflater = new EmbeddedChannel(new JdkZlibDecoder(wrapper, 0));
+    }
+
+    @Override
+    public void onBody(ByteBuf chunk) {
+      if (inflater == null || !chunk.isReadable()) {
+        return;
+      }
+      try {
+        inflater.writeInbound(chunk.copy());
+        drain();
+      } catch (RuntimeException e) {
+        stop(); // corrupt stream: stop reading usage, the bytes still flow to the client
+      }
+    }
+
+    @Override
+    public void onEnd() {
+      if (inflater != null) {
+        try {
+          inflater.finish();
+          drain();
+        } catch (RuntimeException e) {
+          // truncated stream: whatever was read stays
+        }
+        stop();
+      }
+      delegate.onEnd();
+    }
+
+    private void drain() {
+      ByteBuf out;
+      while ((out = inflater.readInbound()) != null) {
+        try {
+          delegate.onBody(out);
+        } finally {
+          out.release();
+        }
+      }
+    }
+
+    private void stop() {
+      if (inflater != null) {
+        inflater.finishAndReleaseAll();
+        inflater = null;
+      }
+    }
+  }
+}

@@ -1,0 +1,25 @@
+package dev.tollgate.edge.publish;
+
+import dev.tollgate.event.InvocationEvent;
+import java.time.Duration;
+
+/**
+ * Where the edge hands each finished call's event. {@link #publish} is called on event loops: it
+ * must never block and never throw; an event it cannot take is counted as dropped. This is the
+ * seam for the disk spool: a spooling publisher wraps or replaces the Kafka one.
+ *
+ * <p>Implementations are thread-safe.
+ */
+public interface EventPublisher extends AutoCloseable {
+
+  /** Takes {@code event} for delivery without blocking; false when it was dropped. */
+  boolean publish(InvocationEvent event);
+
+  /** Delivers what it can within {@code timeout}, then releases its resources. */
+  void close(Duration timeout);
+
+  @Override
+  default void close() {
+    close(Duration.ofSeconds(5));
+  }
+}

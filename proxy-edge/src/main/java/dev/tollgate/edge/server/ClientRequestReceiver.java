@@ -1,0 +1,171 @@
+package dev.tollgate.edge.server;
+
+import dev.tollgate.edge.provider.ProtocolAdapter;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Client-side handler of one connection: routes each request to a {@link ProxyExchange} and reads
+ * the next request only when the previous exchange is done (no pipelining; auto-read is off, so
+ * reading is driven by the exchange: one chunk in flight per direction).
+ *
+ * <p>Used only on the connection's event loop.
+ */
+final class ClientRequestReceiver extends ChannelInboundHandlerAdapter {
+
+  private static final Logger log = LoggerFactory.getLogger(ClientRequestReceiver.class);
+  private static final ProtocolAdapter OPENAI_ERRORS = ProtocolAdapter.forProtocol("openai");
+
+  private final EdgeContext edge;
+  private ProxyExchange exchange;
+  private FullHttpResponse pendingReply;
+
+  ClientRequestReceiver(EdgeContext edge) {
+    this.edge = edge;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    ctx.read();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof HttpRequest request) {
+      onRequest(ctx, request);
+    }
+    if (msg instanceof HttpContent content) {
+      if (exchange != null && !(msg instanceof HttpRequest)) {
+        exchange.onClientContent(content);
+      } else {
+        onDiscardedContent(ctx, content);
+      }
+    }
+  }
+
+  private void onRequest(ChannelHandlerContext ctx, HttpRequest request) {
+    if (exchange != null || pendingReply != null) {
+      ctx.close(); // a request before the previous one finished: not a client this edge serves
+      return;
+    }
+    DecoderResult result = request.decoderResult();
+    if (result.isFailure()) {
+      Throwable cause = result.cause();
+      HttpResponseStatus status = cause instanceof TooLongHttpHeaderException
+          ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+          : cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+          : cause instanceof TooLongFrameException ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
+          : HttpResponseStatus.BAD_REQUEST;
+      reply(ctx, errorResponse(status, "bad_request", "malformed HTTP request", false), false);
+      return;
+    }
+    String uri = request.uri();
+    int query = uri.indexOf('?');
+    String rawPath = query < 0 ? uri : uri.substring(0, query);
+    String provider = providerName(rawPath);
+    EdgeContext.Route route = provider == null ? null : edge.routes.get(provider);
+    if (route == null) {
+      // Answered once the request body is read, so the connection stays usable.
+      String message = "unknown provider prefix in path (configured: " + String.join(", ", new TreeSet<>(edge.routes.keySet())) + ")";
+      edge.metrics.requestCompleted("unknown", 404, "proxy_error");
+      pendingReply = errorResponse(HttpResponseStatus.NOT_FOUND, "unknown_provider", message, HttpUtil.isKeepAlive(request));
+      return;
+    }
+    String rest = rawPath.substring(provider.length() + 1);
+    exchange = new ProxyExchange(this, ctx, edge, route, request, rest, query < 0 ? null : uri.substring(query + 1));
+    exchange.start();
+  }
+
+  /** The first path segment, or null when there is none. */
+  static String providerName(String rawPath) {
+    if (!rawPath.startsWith("/") || rawPath.length() < 2) {
+      return null;
+    }
+    int slash = rawPath.indexOf('/', 1);
+    String name = slash < 0 ? rawPath.substring(1) : rawPath.substring(1, slash);
+    return name.isEmpty() ? null : name;
+  }
+
+  private void onDiscardedContent(ChannelHandlerContext ctx, HttpContent content) {
+    boolean last = content instanceof LastHttpContent;
+    ReferenceCountUtil.release(content);
+    if (pendingReply == null) {
+      return;
+    }
+    if (last) {
+      FullHttpResponse response = pendingReply;
+      pendingReply = null;
+      reply(ctx, response, HttpUtil.isKeepAlive(response) && !edge.draining());
+    } else {
+      ctx.read();
+    }
+  }
+
+  private void reply(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
+    HttpUtil.setKeepAlive(response, keepAlive);
+    ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
+      if (f.isSuccess() && keepAlive) {
+        ctx.read();
+      } else {
+        ctx.close();
+      }
+    });
+  }
+
+  /** The exchange finished: read the next request on a kept-alive connection, else close it. */
+  void exchangeDone(ChannelHandlerContext ctx, boolean keepAlive) {
+    exchange = null;
+    if (keepAlive && !edge.draining()) {
+      ctx.read();
+    } else {
+      ctx.close();
+    }
+  }
+
+  static FullHttpResponse errorResponse(HttpResponseStatus status, String code, String message, boolean keepAlive) {
+    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+        Unpooled.wrappedBuffer(OPENAI_ERRORS.errorBody(status.code(), code, message)));
+    response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+    response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+    HttpUtil.setKeepAlive(response, keepAlive);
+    return response;
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (exchange != null) {
+      exchange.onClientClosed();
+      exchange = null;
+    }
+    if (pendingReply != null) {
+      pendingReply.release();
+      pendingReply = null;
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.debug("client connection error: remote={}, error={}", ctx.channel().remoteAddress(), cause.toString());
+    ctx.close();
+  }
+}

@@ -1,0 +1,167 @@
+package dev.tollgate.edge.server;
+
+import dev.tollgate.edge.config.EdgeConfig;
+import dev.tollgate.edge.metrics.EdgeMetrics;
+import dev.tollgate.edge.origin.OriginConnector;
+import dev.tollgate.edge.publish.DroppingEventPublisher;
+import dev.tollgate.edge.publish.EventPublisher;
+import dev.tollgate.edge.publish.KafkaEventPublisher;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running edge: the client listener, the admin listener, the origin connector and the event
+ * publisher. {@link #start} binds and returns; {@link #close} drains in-flight requests for the
+ * grace period, then stops everything.
+ *
+ * <p>Thread-safe.
+ */
+public final class EdgeServer implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(EdgeServer.class);
+
+  private final EdgeContext edge;
+  private final EventLoopGroup group;
+  private final ChannelGroup clientChannels = new DefaultChannelGroup("tollgate-edge-clients", GlobalEventExecutor.INSTANCE);
+  private final Channel listener;
+  private final Channel adminListener;
+  private boolean closed;
+
+  private EdgeServer(EdgeConfig config, EventPublisher publisher, EdgeMetrics metrics) throws InterruptedException {
+    OriginConnector connector = new OriginConnector(config.upstreamConnectTimeout(), config.upstreamIdleTimeout(),
+        config.upstreamMaxIdlePerHost(), metrics);
+    this.edge = new EdgeContext(config, connector, publisher, metrics);
+    this.group = new MultiThreadIoEventLoopGroup(0, NioIoHandler.newFactory());
+    try {
+      this.listener = new ServerBootstrap()
+          .group(group)
+          .channel(NioServerSocketChannel.class)
+          .option(ChannelOption.SO_BACKLOG, 1024)
+          .childOption(ChannelOption.AUTO_READ, false)
+          .childOption(ChannelOption.TCP_NODELAY, true)
+          .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
+          .childHandler(new ClientChannelInitializer(edge, clientChannels))
+          .bind(config.host(), config.port()).sync().channel();
+      this.adminListener = new ServerBootstrap()
+          .group(group)
+          .channel(NioServerSocketChannel.class)
+          .childHandler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+              ch.pipeline().addLast("admin-codec", new HttpServerCodec());
+              ch.pipeline().addLast("admin-aggregator", new HttpObjectAggregator(8 * 1024));
+              ch.pipeline().addLast("admin-request-handler", new AdminRequestHandler(edge));
+            }
+          })
+          .bind(config.host(), config.adminPort()).sync().channel();
+    } catch (RuntimeException | InterruptedException e) {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      throw e;
+    }
+  }
+
+  /** Starts the edge publishing to the Kafka cluster of {@code config}. */
+  public static EdgeServer start(EdgeConfig config) {
+    EdgeMetrics metrics = new EdgeMetrics();
+    EventPublisher publisher;
+    try {
+      publisher = new KafkaEventPublisher(config.kafkaBootstrapServers(), config.invocationsTopic(),
+          config.publishQueueCapacity(), "tollgate-edge-" + config.instanceId(), metrics);
+    } catch (RuntimeException e) {
+      // Traffic must flow even when the pipeline behind the edge cannot be reached or configured.
+      log.error("kafka producer unavailable, events will be dropped: bootstrap={}, error={}",
+          config.kafkaBootstrapServers(), e.toString());
+      publisher = new DroppingEventPublisher(metrics);
+    }
+    return start(config, publisher, metrics);
+  }
+
+  /** Starts the edge handing events to {@code publisher} (which the server closes with itself). */
+  public static EdgeServer start(EdgeConfig config, EventPublisher publisher, EdgeMetrics metrics) {
+    Objects.requireNonNull(config, "config");
+    if (config.keyFingerprintSecretGenerated()) {
+      log.warn("no key fingerprint secret configured (edge.key_fingerprint_secret or edge.key_fingerprint_secret_file): "
+          + "using a random one, fingerprints will not be stable across restarts");
+    }
+    EdgeServer server;
+    try {
+      server = new EdgeServer(config, publisher, metrics);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      publisher.close(Duration.ZERO);
+      throw new IllegalStateException("interrupted while binding", e);
+    } catch (RuntimeException e) {
+      publisher.close(Duration.ZERO);
+      throw e;
+    }
+    log.info("edge started: address={}:{}, admin_port={}, providers={}, instance={}",
+        config.host(), server.port(), server.adminPort(), config.providers().keySet(), config.instanceId());
+    return server;
+  }
+
+  /** The bound client port. */
+  public int port() {
+    return ((InetSocketAddress) listener.localAddress()).getPort();
+  }
+
+  /** The bound admin port. */
+  public int adminPort() {
+    return ((InetSocketAddress) adminListener.localAddress()).getPort();
+  }
+
+  public EdgeMetrics metrics() {
+    return edge.metrics;
+  }
+
+  /**
+   * Stops accepting connections, marks the edge not ready, waits up to the grace period for
+   * in-flight requests, then closes connections, event loops and the publisher (which flushes).
+   */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    edge.startDraining();
+    listener.close().syncUninterruptibly();
+    long deadline = System.nanoTime() + edge.config.shutdownGracePeriod().toNanos();
+    while (edge.metrics.inFlight() > 0 && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    int abandoned = edge.metrics.inFlight();
+    if (abandoned > 0) {
+      log.warn("shutdown grace period over: in_flight={}", abandoned);
+    }
+    clientChannels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    edge.connector.closeIdle();
+    adminListener.close().syncUninterruptibly();
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    edge.publisher.close(Duration.ofSeconds(5));
+    log.info("edge stopped");
+  }
+}
