@@ -8,6 +8,7 @@ import com.clickhouse.client.api.query.QuerySettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
@@ -40,8 +41,9 @@ public final class ClickHouseReader {
     QuerySettings settings = new QuerySettings()
         // The server stops the query at the limit; the client waits a little longer for that answer.
         .setMaxExecutionTime((int) Math.max(1, timeout.toSeconds()));
-    try (QueryResponse response = client.query(sql + " FORMAT JSONEachRow", settings)
-        .get(timeout.toMillis() + 2_000, TimeUnit.MILLISECONDS)) {
+    QueryResponse response = null;
+    try {
+      response = client.query(sql + " FORMAT JSONEachRow", settings).get(timeout.toMillis() + 2_000, TimeUnit.MILLISECONDS);
       InputStream in = response.getInputStream();
       try (MappingIterator<JsonNode> rows = JSON.readerFor(JsonNode.class).readValues(in)) {
         return rows.readAll();
@@ -53,8 +55,25 @@ public final class ClickHouseReader {
       throw new ClickHouseQueryException("query failed", e.getCause());
     } catch (TimeoutException e) {
       throw new ClickHouseQueryException("query timed out after " + timeout, e);
+    } catch (IOException | RuntimeException e) {
+      // client-v2 also throws server errors from query() itself, not only through the future.
+      throw new ClickHouseQueryException("query failed", e);
+    } finally {
+      closeQuietly(response);
+    }
+  }
+
+  private static void closeQuietly(QueryResponse response) {
+    if (response == null) {
+      return;
+    }
+    try {
+      response.close();
     } catch (Exception e) {
-      throw new ClickHouseQueryException("reading the result failed", e);
+      // The rows are read (or the query failed already): a failed close only loses the connection.
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

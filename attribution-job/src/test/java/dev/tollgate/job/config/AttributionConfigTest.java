@@ -25,7 +25,7 @@ class AttributionConfigTest {
     assertThat(config.checkpointInterval()).isEqualTo(Duration.ofSeconds(2));
     assertThat(config.parallelism()).isEqualTo(1);
     assertThat(config.priceCatalog()).isEmpty();
-    assertThat(config.checkpointUri()).startsWith("file:/").endsWith(".tollgate/flink/checkpoints/");
+    assertThat(config.checkpointUri()).startsWith("file:/").endsWith("/attribution-job/.tollgate/flink/checkpoints");
   }
 
   @Test

@@ -8,6 +8,7 @@ import dev.tollgate.job.workflow.EventIdKey;
 import java.time.Duration;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -23,10 +24,14 @@ class DedupFunctionHarnessTest {
 
   @BeforeEach
   void open() throws Exception {
-    harness = new KeyedOneInputStreamOperatorTestHarness<>(
-        new KeyedProcessOperator<>(new DedupFunction(TTL)), EventIdKey.INSTANCE, Types.STRING);
+    harness = newHarness();
     harness.setStateTtlProcessingTime(0);
     harness.open();
+  }
+
+  private static KeyedOneInputStreamOperatorTestHarness<String, Invocation, Invocation> newHarness() throws Exception {
+    return new KeyedOneInputStreamOperatorTestHarness<>(
+        new KeyedProcessOperator<>(new DedupFunction(TTL)), EventIdKey.INSTANCE, Types.STRING);
   }
 
   @AfterEach
@@ -69,14 +74,34 @@ class DedupFunctionHarnessTest {
     send("b");
     send("c");
     assertThat(harness.numKeyedStateEntries()).isEqualTo(3);
-
     harness.setStateTtlProcessingTime(TTL.toMillis() + 1);
-    // Incremental cleanup runs as records flow: a new id sweeps the expired ones.
     send("d");
 
-    assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
-    assertThat(harness.numProcessingTimeTimers()).isZero();
-    assertThat(harness.numEventTimeTimers()).isZero();
+    // Checkpoints drop expired ids (full-snapshot cleanup): a restored job holds only "d".
+    OperatorSubtaskState snapshot = harness.snapshot(1L, TTL.toMillis() + 1);
+    try (var restored = newHarness()) {
+      restored.setStateTtlProcessingTime(TTL.toMillis() + 1);
+      restored.initializeState(snapshot);
+      restored.open();
+
+      assertThat(restored.numKeyedStateEntries()).isEqualTo(1);
+      assertThat(restored.numProcessingTimeTimers()).isZero();
+      assertThat(restored.numEventTimeTimers()).isZero();
+    }
+  }
+
+  @Test
+  void sweepsExpiredEventIdsWhileRecordsFlow() throws Exception {
+    send("a");
+    send("b");
+    send("c");
+    harness.setStateTtlProcessingTime(TTL.toMillis() + 1);
+    for (int i = 0; i < 10; i++) {
+      send("new-" + i);
+    }
+
+    // Incremental cleanup visits a few entries per record: the expired ids are gone by now.
+    assertThat(harness.numKeyedStateEntries()).isEqualTo(10);
   }
 
   @Test

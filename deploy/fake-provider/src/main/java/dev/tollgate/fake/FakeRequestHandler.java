@@ -6,7 +6,6 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +40,7 @@ final class FakeRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
     ctx.channel().config().setAutoRead(false);
     byte[] body = ByteBufUtil.getBytes(request.content());
     HttpHeaders headers = request.headers().copy();
-    requestLog.add(new RecordedRequest(request.method().name(), request.uri(), entries(headers), body));
+    requestLog.add(new RecordedRequest(request.method().name(), request.uri(), headers.entries(), body));
 
     Exchange exchange = new Exchange(ctx, request.method().name(), request.uri(), headers, body, start);
     Protocol protocol = protocols.stream().filter(p -> p.claims(exchange)).findFirst().orElseThrow();
@@ -64,10 +63,6 @@ final class FakeRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
     if (ctx.channel().isActive()) {
       protocol.serve(exchange);
     }
-  }
-
-  private static List<Map.Entry<String, String>> entries(HttpHeaders headers) {
-    return headers.entries();
   }
 
   @Override

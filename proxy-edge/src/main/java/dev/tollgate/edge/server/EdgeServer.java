@@ -161,7 +161,9 @@ public final class EdgeServer implements AutoCloseable {
     edge.connector.closeIdle();
     adminListener.close().syncUninterruptibly();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
-    edge.publisher.close(Duration.ofSeconds(5));
+    // Queued events get the grace period too, capped so a dead broker cannot hold shutdown long.
+    Duration flush = edge.config.shutdownGracePeriod();
+    edge.publisher.close(flush.compareTo(Duration.ofSeconds(10)) < 0 ? flush : Duration.ofSeconds(10));
     log.info("edge stopped");
   }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tollgate.analytics.auth.Principal;
 import dev.tollgate.analytics.auth.TokenAuthenticator;
 import dev.tollgate.analytics.config.ApiToken;
-import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -19,18 +18,18 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
-class RequestRouterTest {
+class ApiDispatcherTest {
 
   private final AtomicReference<ApiRequest> seen = new AtomicReference<>();
-  private final RequestRouter router = new RequestRouter(Map.of(
-      "/v1/echo", new RequestRouter.Route(HttpMethod.GET, request -> {
+  private final ApiDispatcher dispatcher = new ApiDispatcher(Map.of(
+      "/v1/echo", new ApiDispatcher.Route(HttpMethod.GET, request -> {
         seen.set(request);
         return JsonResponses.error(HttpResponseStatus.OK, "none", "ok");
       }),
-      "/v1/broken", new RequestRouter.Route(HttpMethod.GET, request -> {
+      "/v1/broken", new ApiDispatcher.Route(HttpMethod.GET, request -> {
         throw new IllegalStateException("SELECT secret FROM internals");
       }),
-      "/healthz", new RequestRouter.Route(HttpMethod.GET, new HealthHandler())),
+      "/healthz", new ApiDispatcher.Route(HttpMethod.GET, new HealthHandler())),
       new TokenAuthenticator(List.of(new ApiToken("ops", TokenAuthenticator.sha256Hex("tok"), "acme", Set.of()))));
 
   @Test
@@ -94,15 +93,11 @@ class RequestRouterTest {
   }
 
   private FullHttpResponse send(HttpMethod method, String uri, String authorization) {
-    EmbeddedChannel channel = new EmbeddedChannel(router);
     DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, uri);
     if (authorization != null) {
       request.headers().set(HttpHeaderNames.AUTHORIZATION, authorization);
     }
-    channel.writeInbound(request);
-    FullHttpResponse response = channel.readOutbound();
-    channel.finishAndReleaseAll();
-    return response;
+    return dispatcher.respond(request);
   }
 
   private static String body(FullHttpResponse response) {
