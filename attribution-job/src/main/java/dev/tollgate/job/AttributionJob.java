@@ -9,6 +9,7 @@ import dev.tollgate.job.workflow.Workflow;
 import java.util.Objects;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
@@ -38,7 +39,15 @@ public final class AttributionJob {
   public static void main(String[] args) throws Exception {
     AttributionConfig config = AttributionConfig.from(ConfigSource.fromArgs(args));
     log.info("starting attribution job, config={}", config);
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    Configuration startup = new Configuration();
+    if (config.localRestPort() > 0) {
+      // Only the MiniCluster of a local run reads this; ./tollgate polls it for the job's state.
+      startup.set(RestOptions.BIND_PORT, Integer.toString(config.localRestPort()));
+      startup.set(RestOptions.PORT, config.localRestPort());
+      startup.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+      startup.set(RestOptions.ADDRESS, "127.0.0.1");
+    }
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(startup);
     build(env, config);
     env.execute(JOB_NAME);
   }

@@ -14,11 +14,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class EdgeMain {
 
-  private static final Logger log = LoggerFactory.getLogger(EdgeMain.class);
-
   private EdgeMain() {}
 
   public static void main(String[] args) throws InterruptedException {
+    if (System.getProperty("log4j2.configurationFile") == null) {
+      System.setProperty("log4j2.configurationFile", "log4j2-edge.xml"); // before the first logger exists
+    }
+    Logger log = LoggerFactory.getLogger(EdgeMain.class);
     EdgeConfig config;
     try {
       config = EdgeConfig.from(ConfigSource.fromArgs(args));

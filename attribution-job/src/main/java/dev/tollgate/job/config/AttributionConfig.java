@@ -35,6 +35,7 @@ public final class AttributionConfig implements Serializable {
   private final Duration dedupTtl;
   private final int sinkMaxRows;
   private final Duration sinkMaxDelay;
+  private final int localRestPort;
 
   private AttributionConfig(ConfigReader r) {
     bootstrapServers = r.requiredString("kafka.bootstrap_servers");
@@ -52,6 +53,8 @@ public final class AttributionConfig implements Serializable {
     dedupTtl = r.duration("job.dedup_ttl", Duration.ofHours(24));
     sinkMaxRows = r.integer("job.sink.max_rows", 10_000, 1, 10_000_000);
     sinkMaxDelay = r.duration("job.sink.max_delay", Duration.ofMillis(500));
+    // 0: leave Flink's REST port alone (a cluster decides it); the local stack sets one to poll.
+    localRestPort = r.integer("job.local_rest_port", 0, 0, 65535);
     if (invocationsTopic.isBlank()) {
       r.problem("kafka.topics.invocations", "empty (expected: a topic name)");
     }
@@ -120,6 +123,11 @@ public final class AttributionConfig implements Serializable {
   }
 
   /** The checkpoint directory as a URI Flink accepts: local paths become absolute {@code file:} URIs. */
+  /** REST port for a local MiniCluster run, or 0 to leave it to Flink. */
+  public int localRestPort() {
+    return localRestPort;
+  }
+
   public String checkpointUri() {
     if (checkpointDir.matches("[A-Za-z][A-Za-z0-9+.-]*://.*")) {
       return checkpointDir;

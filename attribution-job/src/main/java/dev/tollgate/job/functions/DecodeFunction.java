@@ -34,7 +34,6 @@ public final class DecodeFunction extends ProcessFunction<byte[], Invocation> {
 
   @Override
   public void open(OpenContext openContext) {
-    AvroClassTrust.install();
     var group = getRuntimeContext().getMetricGroup().addGroup("tollgate");
     deadLettered = group.counter("job_decode_dead_lettered");
     decoded = group.counter("job_decode_decoded");

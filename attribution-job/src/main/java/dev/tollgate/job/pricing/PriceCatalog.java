@@ -3,7 +3,6 @@ package dev.tollgate.job.pricing;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,8 +42,7 @@ public final class PriceCatalog {
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._:-]*");
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-      .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true));
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
   /** Catalog model name -> its prices, newest first. */
   private final Map<String, List<ModelPrice>> pricesByModel;
@@ -99,13 +97,13 @@ public final class PriceCatalog {
     if (models == null || !models.isObject() || models.isEmpty()) {
       throw new IllegalArgumentException(origin + ": models: missing (expected: a mapping of model name to prices)");
     }
-    models.fields().forEachRemaining(entry -> {
+    for (Map.Entry<String, JsonNode> entry : models.properties()) {
       String model = entry.getKey().toLowerCase(Locale.ROOT);
       String at = "models." + entry.getKey();
       JsonNode spec = entry.getValue();
       if (!NAME.matcher(model).matches()) {
         problems.add(at + ": invalid model name (expected: lower-case letters, digits, . _ : -)");
-        return;
+        continue;
       }
       List<String> names = new ArrayList<>();
       names.add(model);
@@ -134,7 +132,7 @@ public final class PriceCatalog {
         }
       }
       pricesByModel.put(model, List.copyOf(prices));
-    });
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(origin + ": invalid price catalog:\n  " + String.join("\n  ", problems));
     }

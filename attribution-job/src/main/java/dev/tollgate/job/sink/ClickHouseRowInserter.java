@@ -31,10 +31,12 @@ final class ClickHouseRowInserter implements RowInserter {
 
   @Override
   public void insert(RowBinaryBuffer batch, int rows) throws IOException {
-    try (InsertResponse response = client
-        .insert(table, InvocationRowEncoder.COLUMNS, batch.asInputStream(), ClickHouseFormat.RowBinary)
-        .get(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-      // Nothing to read: the insert is complete once the response arrives.
+    try {
+      // The insert is complete once the response arrives; it has nothing else to read.
+      InsertResponse response = client
+          .insert(table, InvocationRowEncoder.COLUMNS, batch.asInputStream(), ClickHouseFormat.RowBinary)
+          .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      response.close();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while inserting " + rows + " rows into " + table, e);

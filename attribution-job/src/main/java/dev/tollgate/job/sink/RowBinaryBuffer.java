@@ -33,10 +33,6 @@ final class RowBinaryBuffer {
     return new ByteArrayInputStream(bytes, 0, size);
   }
 
-  byte[] toByteArray() {
-    return Arrays.copyOf(bytes, size);
-  }
-
   void uint8(int value) {
     ensure(1);
     bytes[size++] = (byte) value;

@@ -35,7 +35,6 @@ public final class Workflow {
   public static final String UID_PRICE = "price";
 
   static final TypeInformation<Invocation> INVOCATION = Types.POJO(Invocation.class);
-  static final TypeInformation<DeadLetter> DEAD_LETTER = Types.POJO(DeadLetter.class);
 
   private Workflow() {}
 

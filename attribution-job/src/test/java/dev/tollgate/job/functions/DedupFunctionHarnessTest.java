@@ -79,7 +79,8 @@ class DedupFunctionHarnessTest {
 
     // Checkpoints drop expired ids (full-snapshot cleanup): a restored job holds only "d".
     OperatorSubtaskState snapshot = harness.snapshot(1L, TTL.toMillis() + 1);
-    try (var restored = newHarness()) {
+    var restored = newHarness();
+    try {
       restored.setStateTtlProcessingTime(TTL.toMillis() + 1);
       restored.initializeState(snapshot);
       restored.open();
@@ -87,6 +88,8 @@ class DedupFunctionHarnessTest {
       assertThat(restored.numKeyedStateEntries()).isEqualTo(1);
       assertThat(restored.numProcessingTimeTimers()).isZero();
       assertThat(restored.numEventTimeTimers()).isZero();
+    } finally {
+      restored.close();
     }
   }
 

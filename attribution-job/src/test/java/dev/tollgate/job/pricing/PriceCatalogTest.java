@@ -16,7 +16,8 @@ class PriceCatalogTest {
     ModelPrice price = PriceCatalog.bundled().find("o4-mini", DAY).orElseThrow();
 
     assertThat(price.rates().cacheRead()).isEqualByComparingTo(new BigDecimal("0.275"));
-    assertThat(price.rates().input().toPlainString()).isEqualTo("1.10");
+    assertThat(price.rates().input()).isEqualByComparingTo(new BigDecimal("1.1"));
+    assertThat(price.rates().output()).isEqualByComparingTo(new BigDecimal("4.4"));
   }
 
   @Test

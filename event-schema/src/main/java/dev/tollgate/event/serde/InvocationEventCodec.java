@@ -13,6 +13,7 @@ import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.message.MissingSchemaException;
 import org.apache.avro.specific.SpecificData;
+import org.apache.avro.util.ClassSecurityValidator;
 
 /**
  * Encodes and decodes {@link InvocationEvent} with Avro's single-object encoding: a two-byte
@@ -25,6 +26,10 @@ public final class InvocationEventCodec {
 
   /** Every released writer schema, oldest first; a new release appends, nothing is ever removed. */
   static final List<String> RELEASED_SCHEMAS = List.of("InvocationEvent-v1.avsc");
+
+  static {
+    trustEventClasses();
+  }
 
   private static final BinaryMessageEncoder<InvocationEvent> ENCODER =
       new BinaryMessageEncoder<>(SpecificData.get(), InvocationEvent.getClassSchema());
@@ -68,6 +73,18 @@ public final class InvocationEventCodec {
   /** The released writer schemas this codec can read, oldest first. */
   public static List<Schema> releasedSchemas() {
     return RELEASED_SCHEMAS.stream().map(InvocationEventCodec::loadReleased).toList();
+  }
+
+  /**
+   * Avro 1.12 checks every class a specific reader instantiates against a trust list (by default
+   * the system property {@code org.apache.avro.SERIALIZABLE_PACKAGES}), which does not name this
+   * project's generated classes. Adding exactly the event class keeps the protection for the rest
+   * and spares every consumer a JVM flag.
+   */
+  private static void trustEventClasses() {
+    ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(
+        ClassSecurityValidator.getGlobal(),
+        ClassSecurityValidator.builder().add(InvocationEvent.class).build()));
   }
 
   private static BinaryMessageDecoder<InvocationEvent> newDecoder() {
