@@ -125,6 +125,8 @@ final class Exchange {
   }
 
   /** Closes the connection without any response, as a reset upstream looks to the client. */
+  private static final long DISCONNECT_PAUSE_MS = 50;
+
   void disconnect() {
     begin(null);
     ctx.close();
@@ -136,7 +138,9 @@ final class Exchange {
     }
     if (index == frames.size()) {
       if (end == StreamEnd.DISCONNECT) {
-        ctx.close();
+        // A pause before the reset, as when an upstream dies mid-generation: the events already
+        // sent reach the client before the connection drops, rather than racing the close.
+        ctx.executor().schedule(() -> ctx.close(), DISCONNECT_PAUSE_MS, TimeUnit.MILLISECONDS);
       } else {
         ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
             .addListener((ChannelFutureListener) f -> done(f.isSuccess()));
