@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
-import com.openai.models.ChatModel;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import dev.tollgate.analytics.AnalyticsServer;
@@ -136,7 +135,7 @@ class EndToEndIT {
         .build();
     for (int i = 0; i < 3; i++) {
       ChatCompletion completion = client.chat().completions().create(ChatCompletionCreateParams.builder()
-          .model(ChatModel.GPT_4O_MINI)
+          .model("gpt-4o-mini")
           .addUserMessage("What does a toll gate do?")
           .putAdditionalHeader("X-Tollgate-Team", "search")
           .putAdditionalHeader("x-fake-usage", "input=1200,output=300,cached=200")
@@ -144,7 +143,7 @@ class EndToEndIT {
       assertThat(completion.usage().orElseThrow().promptTokens()).isEqualTo(1200);
     }
     client.chat().completions().create(ChatCompletionCreateParams.builder()
-        .model(ChatModel.GPT_4O)
+        .model("gpt-4o")
         .addUserMessage("And a bridge?")
         .putAdditionalHeader("X-Tollgate-Team", "ads")
         .putAdditionalHeader("x-fake-usage", "input=100,output=10")
