@@ -68,7 +68,7 @@ public final class AnalyticsServer implements AutoCloseable {
           .option(ChannelOption.SO_BACKLOG, 256)
           .childOption(ChannelOption.TCP_NODELAY, true)
           .childHandler(new AnalyticsHttpInitializer(queryExecutor, new TokenAuthenticator(config.tokens()), reader,
-              config.maxRows(), config.maxSpan()))
+              config.maxRows(), config.maxSpan(), config.readRollups()))
           .bind(config.host(), config.port())
           .syncUninterruptibly()
           .channel();

@@ -59,6 +59,7 @@ class SpendApiIT {
       clickhouse.execute("INSERT INTO invocations (event_id, tenant, ts, team, user, model, provider, operation, status_code,"
           + " outcome, input_tokens, output_tokens, cost_nanos, version, tag_keys, tag_values) VALUES " + values);
     }
+    Rollups.commit(clickhouse);
     String yaml = """
         clickhouse: {url: "%s", database: %s, user: default, password: ""}
         analytics:

@@ -18,7 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The attribution job: Kafka invocation events -> decode, dedup, identity, price -> ClickHouse.
+ * The attribution job: Kafka invocation events -> decode, dedup, identity, price -> ClickHouse, with
+ * the directory and price overrides read from their compacted topics as broadcast state.
  * {@link #main} runs it wherever {@code getExecutionEnvironment()} points: a local MiniCluster
  * when started with {@code java}, the cluster when submitted with {@code flink run}.
  *
@@ -65,8 +66,9 @@ public final class AttributionJob {
         config.clickhouseDatabase(), config.sinkMaxRows(), config.sinkMaxDelay());
     Workflow.define(
         env,
-        KafkaConnectors.invocationSource(config),
-        new Workflow.Options(config.dedupTtl(), config.priceCatalog()),
+        new Workflow.Sources(KafkaConnectors.invocationSource(config), KafkaConnectors.directorySource(config),
+            KafkaConnectors.pricesSource(config)),
+        new Workflow.Options(config.dedupTtl(), config.priceCatalog(), config.edgeDefaultTenant()),
         rows -> rows.sinkTo(new ClickHouseSink(sinkSettings)).uid(UID_CLICKHOUSE_SINK).name("clickhouse"),
         deadLetters -> deadLetters.sinkTo(KafkaConnectors.deadLetterSink(config))
             .uid(UID_DEAD_LETTER_SINK).name("dead-letters"));

@@ -114,8 +114,11 @@ class AttributionJobIT {
     AttributionJob.build(env, config);
     JobClient job = env.executeAsync(AttributionJob.JOB_NAME);
     try {
-      long rows = awaitRows(DISTINCT, Duration.ofSeconds(90));
+      long rows = awaitRows("SELECT count() FROM invocations FINAL", DISTINCT, Duration.ofSeconds(90));
       assertThat(rows).isEqualTo(DISTINCT);
+      // Rollups follow once the checkpoint holding the rows completes.
+      assertThat(awaitRows("SELECT sum(requests) FROM spend_hourly_batches FINAL", DISTINCT, Duration.ofSeconds(30)))
+          .isEqualTo(DISTINCT);
       List<ConsumerRecord<byte[], byte[]>> dead = kafka.consume(dlq, 1, Duration.ofSeconds(30));
       assertThat(dead).singleElement().satisfies(record -> {
         assertThat(record.value()).isEqualTo(garbage);
@@ -141,6 +144,18 @@ class AttributionJobIT {
             String.valueOf(perModel * (GPT_4O_MINI_COST + SONNET_COST)),
             String.valueOf(perModel));
     assertThat(clickhouse.queryRows("""
+        SELECT sum(input_tokens), sum(cache_read_input_tokens), sum(cache_write_input_tokens),
+               sum(output_tokens), sum(cost_nanos), sum(unpriced_requests)
+        FROM spend_hourly_batches FINAL""").get(0))
+        .as("rollup totals")
+        .containsExactly(
+            String.valueOf(perModel * (1_000 + 2_000 + 50)),
+            String.valueOf(perModel * (400 + 1_000)),
+            String.valueOf(perModel * 500),
+            String.valueOf(perModel * (200 + 100 + 5)),
+            String.valueOf(perModel * (GPT_4O_MINI_COST + SONNET_COST)),
+            String.valueOf(perModel));
+    assertThat(clickhouse.queryRows("""
         SELECT model, pricing_status, price_ref, count() FROM invocations FINAL
         GROUP BY model, pricing_status, price_ref ORDER BY model"""))
         .containsExactly(
@@ -156,11 +171,11 @@ class AttributionJobIT {
             "", null);
   }
 
-  private static long awaitRows(long expected, Duration timeout) throws InterruptedException {
+  private static long awaitRows(String sql, long expected, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     long rows = 0;
     while (System.nanoTime() < deadline) {
-      rows = clickhouse.queryLong("SELECT count() FROM invocations FINAL");
+      rows = clickhouse.queryLong(sql);
       if (rows >= expected) {
         return rows;
       }

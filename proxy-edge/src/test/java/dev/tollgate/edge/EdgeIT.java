@@ -14,7 +14,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -99,6 +98,8 @@ class EdgeIT {
           admin_port: 0
           key_fingerprint_secret: %s
           shutdown_grace_period: 1s
+          spool:
+            dir: %s
         %s
         providers:
           openai:
@@ -115,15 +116,18 @@ class EdgeIT {
           bootstrap_servers: %s
           topics:
             invocations: %s
-        """.formatted(SECRET, extraEdgeKeys, fake.baseUrl(), fake.baseUrl(), canned.port(), closedPort(),
+        """.formatted(SECRET, java.nio.file.Files.createTempDirectory("edge-it-spool"), extraEdgeKeys, fake.baseUrl(), fake.baseUrl(), canned.port(), closedPort(),
         bootstrapServers, TOPIC);
     return EdgeConfig.from(ConfigSource.parse("edge-it", yaml, Map.of()));
   }
 
-  private static int closedPort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
+  /**
+   * A port nothing listens on. Port 1 refuses connections at once; a port freed by a ServerSocket
+   * could be taken meanwhile by another process (say, a broker of a parallel build) that accepts
+   * and never answers.
+   */
+  private static int closedPort() {
+    return 1;
   }
 
   private static byte[] bytes(String text) {
@@ -285,6 +289,31 @@ class EdgeIT {
   }
 
   @Test
+  void asksForStreamUsageOnTheClientsBehalfAndHidesTheUsageChunkFromIt() throws Exception {
+    String user = "user-inject";
+    String body = "{\"model\":\"gpt-4o-mini\",\"stream\":true,"
+        + "\"messages\":[{\"role\":\"user\",\"content\":\"" + user + "\"}]}";
+    HttpResponse<String> response = http.send(post(edge, "/openai/v1/chat/completions", body)
+        .header("Authorization", "Bearer sk-inject")
+        .header("X-Tollgate-User", user)
+        .header("x-fake-usage", "input=40,output=9,cached=8,reasoning=3")
+        .build(), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).endsWith("data: [DONE]\n\n").contains("\"finish_reason\":\"stop\"")
+        .doesNotContain("prompt_tokens", "\"usage\":{");
+    assertThat(lastFakeRequestFor(user).bodyText())
+        .isEqualTo(body.replace("{\"model\"", "{\"stream_options\":{\"include_usage\":true},\"model\""));
+    InvocationEvent event = awaitEvents(user, 1).get(0);
+    assertThat(event.getUsageSource()).isEqualTo("reported");
+    assertThat(event.getInputTokens()).isEqualTo(40);
+    assertThat(event.getCacheReadInputTokens()).isEqualTo(8);
+    assertThat(event.getOutputTokens()).isEqualTo(9);
+    assertThat(event.getReasoningTokens()).isEqualTo(3);
+    assertThat(event.getResponseBytes()).isEqualTo(bytes(response.body()).length);
+  }
+
+  @Test
   void passesAnUpstreamStreamThroughByteForByte() throws Exception {
     String user = "user-canned";
     HttpResponse<byte[]> response = http.send(post(edge, "/canned/v1/chat/completions", CHAT_BODY)
@@ -430,7 +459,9 @@ class EdgeIT {
     assertThat(event.getOutcome()).isEqualTo("client_disconnected");
     assertThat(event.getStatusCode()).isEqualTo(200);
     assertThat(event.getStream()).isTrue();
-    assertThat(event.getUsageSource()).isEqualTo("none");
+    // The usage chunk never came: the prompt is estimated (never a silent zero).
+    assertThat(event.getUsageSource()).isEqualTo("estimated");
+    assertThat(event.getInputTokens()).isPositive();
     assertThat(event.getDurationUs()).isLessThan(900_000); // the upstream call was cancelled, not drained
     assertThat(edge.metrics().inFlight()).isZero();
   }

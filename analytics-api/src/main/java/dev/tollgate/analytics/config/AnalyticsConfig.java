@@ -34,6 +34,7 @@ public final class AnalyticsConfig {
   static final Duration DEFAULT_QUERY_TIMEOUT = Duration.ofSeconds(10);
   static final Duration DEFAULT_MAX_SPAN = Duration.ofDays(400);
   static final int DEFAULT_QUERY_THREADS = 8;
+  static final boolean DEFAULT_READ_ROLLUPS = true;
 
   private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-fA-F]{64}");
   private static final Pattern DATABASE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -50,6 +51,7 @@ public final class AnalyticsConfig {
   private final Duration queryTimeout;
   private final Duration maxSpan;
   private final int queryThreads;
+  private final boolean readRollups;
 
   private AnalyticsConfig(ConfigReader r) {
     host = r.string("analytics.host", DEFAULT_HOST);
@@ -61,6 +63,7 @@ public final class AnalyticsConfig {
     }
     maxSpan = r.duration("analytics.max_span", DEFAULT_MAX_SPAN);
     queryThreads = r.integer("analytics.query_threads", DEFAULT_QUERY_THREADS, 1, 256);
+    readRollups = r.bool("analytics.read_rollups", DEFAULT_READ_ROLLUPS);
     tokens = readTokens(r);
     r.rejectUnknownKeys("analytics");
 
@@ -130,6 +133,14 @@ public final class AnalyticsConfig {
   /** Threads that run (blocking) ClickHouse queries, off the Netty event loops. */
   public int queryThreads() {
     return queryThreads;
+  }
+
+  /**
+   * Whether spend and top-N queries read the hourly rollups when those hold the answer (the same
+   * numbers, faster); false reads the raw table always, e.g. while no job writes rollups.
+   */
+  public boolean readRollups() {
+    return readRollups;
   }
 
   @Override

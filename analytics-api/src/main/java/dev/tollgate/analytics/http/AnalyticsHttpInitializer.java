@@ -17,6 +17,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -42,18 +43,40 @@ public final class AnalyticsHttpInitializer extends ChannelInitializer<SocketCha
   static final int MAX_HEADER_BYTES = 16 * 1024;
   static final Duration IDLE_TIMEOUT = Duration.ofSeconds(120);
 
+  /** The files served without a token: the OpenAPI document and the dashboard (which signs in itself). */
+  static final Map<String, String> STATIC_FILES = Map.of(
+      "openapi.json", "application/json",
+      "dashboard/index.html", "text/html; charset=utf-8",
+      "dashboard/app.js", "application/javascript; charset=utf-8",
+      "dashboard/app.css", "text/css; charset=utf-8",
+      "dashboard/chart.umd.min.js", "application/javascript; charset=utf-8",
+      "dashboard/chart.js-LICENSE.md", "text/plain; charset=utf-8");
+
   private final Executor queryExecutor;
   private final ApiDispatcher dispatcher;
 
-  /** Wires the routes: {@code GET /v1/spend}, {@code GET /healthz}, {@code GET /readyz}. */
+  /** Wires the routes; {@code /openapi.json} documents each of them. */
   public AnalyticsHttpInitializer(Executor queryExecutor, TokenAuthenticator authenticator,
-      ClickHouseReader reader, int maxRows, Duration maxSpan) {
+      ClickHouseReader reader, int maxRows, Duration maxSpan, boolean readRollups) {
     this.queryExecutor = requireNonNull(queryExecutor, "queryExecutor");
     SpendParameters spendParameters = new SpendParameters(Clock.systemUTC(), maxRows, maxSpan);
-    this.dispatcher = new ApiDispatcher(Map.of(
-        "/v1/spend", new ApiDispatcher.Route(HttpMethod.GET, new SpendHandler(spendParameters, reader)),
-        "/healthz", new ApiDispatcher.Route(HttpMethod.GET, new HealthHandler()),
-        "/readyz", new ApiDispatcher.Route(HttpMethod.GET, new ReadyHandler(reader))), authenticator);
+    StaticResources files = StaticResources.load(STATIC_FILES);
+    this.dispatcher = new ApiDispatcher(List.of(
+        new ApiDispatcher.Route(HttpMethod.GET, "/v1/spend", new SpendHandler(spendParameters, reader, readRollups)),
+        new ApiDispatcher.Route(HttpMethod.GET, "/v1/top/{dimension}", new TopHandler(spendParameters, reader, readRollups)),
+        new ApiDispatcher.Route(HttpMethod.GET, "/v1/invocations", new InvocationsHandler(spendParameters, reader)),
+        new ApiDispatcher.Route(HttpMethod.GET, "/v1/invocations/{id}", new InvocationHandler(reader)),
+        new ApiDispatcher.Route(HttpMethod.GET, "/v1/dimensions/{dimension}/values", new DimensionValuesHandler(spendParameters, reader)),
+        new ApiDispatcher.Route(HttpMethod.GET, "/openapi.json", files.handler("openapi.json", null)),
+        new ApiDispatcher.Route(HttpMethod.GET, "/", files.handler("dashboard/index.html", null)),
+        new ApiDispatcher.Route(HttpMethod.GET, "/assets/{file}", files.handler(null, "dashboard/")),
+        new ApiDispatcher.Route(HttpMethod.GET, "/healthz", new HealthHandler()),
+        new ApiDispatcher.Route(HttpMethod.GET, "/readyz", new ReadyHandler(reader))), authenticator);
+  }
+
+  /** Every route, in matching order. */
+  List<ApiDispatcher.Route> routes() {
+    return dispatcher.routes();
   }
 
   @Override

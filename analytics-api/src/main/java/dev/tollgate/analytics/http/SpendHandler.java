@@ -5,20 +5,24 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.tollgate.analytics.query.ClickHouseReader;
 import dev.tollgate.analytics.query.Dimension;
-import dev.tollgate.analytics.query.Metrics;
+import dev.tollgate.analytics.query.Interval;
 import dev.tollgate.analytics.query.SpendQuery;
 import dev.tollgate.analytics.query.SpendReport;
 import dev.tollgate.analytics.query.SpendRequest;
 import dev.tollgate.analytics.query.SpendRow;
+import dev.tollgate.analytics.query.SpendSource;
 import dev.tollgate.analytics.query.TenantScope;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
  * {@code GET /v1/spend}: spend and usage grouped by the requested dimensions (and time buckets),
- * with totals over every matching row, always within the token's tenant scope.
+ * with totals over every matching row, always within the token's tenant scope; JSON, or CSV with
+ * {@code format=csv} or {@code Accept: text/csv}.
  *
  * <p>Thread-safe; blocks on ClickHouse, so it runs on the query executor.
  */
@@ -26,18 +30,50 @@ final class SpendHandler implements ApiHandler {
 
   private final SpendParameters parameters;
   private final ClickHouseReader reader;
+  private final boolean readRollups;
 
-  SpendHandler(SpendParameters parameters, ClickHouseReader reader) {
+  SpendHandler(SpendParameters parameters, ClickHouseReader reader, boolean readRollups) {
     this.parameters = requireNonNull(parameters, "parameters");
     this.reader = requireNonNull(reader, "reader");
+    this.readRollups = readRollups;
   }
 
   @Override
   public FullHttpResponse handle(ApiRequest request) {
     TenantScope scope = TenantScope.of(requireNonNull(request.principal(), "principal"));
     SpendRequest spend = parameters.parse(request.parameters(), scope);
-    SpendReport report = new SpendQuery(scope, spend).run(reader);
+    ResponseFormat format = ResponseFormat.of(request);
+    SpendReport report = new SpendQuery(scope, spend, readRollups ? null : SpendSource.RAW).run(reader);
+    if (format == ResponseFormat.CSV) {
+      return CsvResponses.csv("spend.csv", csvHeader(spend), csvRows(report));
+    }
     return JsonResponses.json(HttpResponseStatus.OK, json -> write(json, report));
+  }
+
+  /** The CSV columns: {@code bucket} (with an interval), the group_by dimensions in order, then every metric. */
+  static List<String> csvHeader(SpendRequest request) {
+    List<String> header = new ArrayList<>();
+    if (request.interval() != Interval.NONE) {
+      header.add("bucket");
+    }
+    request.groupBy().forEach(dimension -> header.add(dimension.name()));
+    header.addAll(MetricsOutput.csvHeader());
+    return header;
+  }
+
+  /** Exactly the JSON {@code rows}, in the same order; the totals are not a CSV row (see the OpenAPI document). */
+  static List<List<String>> csvRows(SpendReport report) {
+    List<List<String>> out = new ArrayList<>();
+    for (SpendRow row : report.rows()) {
+      List<String> fields = new ArrayList<>();
+      if (row.bucket() != null) {
+        fields.add(row.bucket().toString());
+      }
+      row.dimensions().values().forEach(value -> fields.add(String.valueOf(value)));
+      MetricsOutput.addCsvFields(fields, row.metrics());
+      out.add(fields);
+    }
+    return out;
   }
 
   static void write(JsonGenerator json, SpendReport report) throws IOException {
@@ -65,25 +101,13 @@ final class SpendHandler implements ApiHandler {
           json.writeString(String.valueOf(dimension.getValue()));
         }
       }
-      writeMetrics(json, row.metrics());
+      MetricsOutput.writeFields(json, row.metrics());
       json.writeEndObject();
     }
     json.writeEndArray();
     json.writeObjectFieldStart("totals");
-    writeMetrics(json, report.totals());
+    MetricsOutput.writeFields(json, report.totals());
     json.writeEndObject();
     json.writeEndObject();
-  }
-
-  private static void writeMetrics(JsonGenerator json, Metrics m) throws IOException {
-    json.writeNumberField("requests", m.requests());
-    json.writeNumberField("input_tokens", m.inputTokens());
-    json.writeNumberField("cache_read_input_tokens", m.cacheReadInputTokens());
-    json.writeNumberField("cache_write_input_tokens", m.cacheWriteInputTokens());
-    json.writeNumberField("output_tokens", m.outputTokens());
-    json.writeNumberField("reasoning_tokens", m.reasoningTokens());
-    json.writeNumberField("cost_usd", m.costUsd());
-    json.writeNumberField("unpriced_requests", m.unpricedRequests());
-    json.writeNumberField("errors", m.errors());
   }
 }

@@ -36,8 +36,8 @@ final class SpendParameters {
   static final int MAX_VALUES_PER_FILTER = 100;
 
   private static final String FILTER_PREFIX = "filter.";
-  private static final List<String> PARAMETERS =
-      List.of("from", "to", "group_by", "interval", "order", "limit", "filter.<dimension>");
+  static final List<String> PARAMETERS =
+      List.of("from", "to", "group_by", "interval", "order", "limit", "format", "filter.<dimension>");
 
   private final Clock clock;
   private final int maxRows;
@@ -50,11 +50,38 @@ final class SpendParameters {
   }
 
   SpendRequest parse(Map<String, List<String>> params, TenantScope scope) {
+    checkKnown(params, PARAMETERS);
+    Range range = range(params);
+    Instant from = range.from();
+    Instant to = range.to();
+
+    String intervalName = single(params, "interval");
+    Interval interval = intervalName == null ? Interval.NONE : Interval.parse(intervalName).orElseThrow(() ->
+        ApiException.badParameter("interval " + intervalName + " is not allowed (allowed: " + String.join(", ", Interval.names()) + ")"));
+
+    Metric order = metric(params, "order");
+
+    int limit = limit(single(params, "limit"));
+    List<Dimension> groupBy = groupBy(single(params, "group_by"));
+    Map<Dimension, List<String>> filters = filters(params, scope);
+    return new SpendRequest(from, to, interval, groupBy, filters, order, limit);
+  }
+
+  /** The time range [from, to) of a request; both bounds default from the other or from now. */
+  record Range(Instant from, Instant to) {}
+
+  /** Refuses any parameter that is not in {@code allowed} (a {@code filter.<dimension>} entry allows every filter). */
+  static void checkKnown(Map<String, List<String>> params, List<String> allowed) {
+    boolean filters = allowed.contains("filter.<dimension>");
     for (String name : params.keySet()) {
-      if (!PARAMETERS.contains(name) && !name.startsWith(FILTER_PREFIX)) {
-        throw ApiException.badParameter("unknown parameter " + name + " (allowed: " + String.join(", ", PARAMETERS) + ")");
+      if (!allowed.contains(name) && !(filters && name.startsWith(FILTER_PREFIX))) {
+        throw ApiException.badParameter("unknown parameter " + name + " (allowed: " + String.join(", ", allowed) + ")");
       }
     }
+  }
+
+  /** {@code from} and {@code to}: ISO-8601 instants or dates, default the last 7 days, at most {@code max_span} apart. */
+  Range range(Map<String, List<String>> params) {
     Instant to = instant(params, "to");
     Instant from = instant(params, "from");
     if (to == null) {
@@ -69,19 +96,35 @@ final class SpendParameters {
     if (Duration.between(from, to).compareTo(maxSpan) > 0) {
       throw ApiException.badParameter("from..to spans more than " + maxSpan.toDays() + " days");
     }
+    return new Range(from, to);
+  }
 
-    String intervalName = single(params, "interval");
-    Interval interval = intervalName == null ? Interval.NONE : Interval.parse(intervalName).orElseThrow(() ->
-        ApiException.badParameter("interval " + intervalName + " is not allowed (allowed: " + String.join(", ", Interval.names()) + ")"));
+  /** {@code limit}: 1 to {@code max}, {@code fallback} when absent. */
+  static int limit(Map<String, List<String>> params, int fallback, int max) {
+    String raw = single(params, "limit");
+    if (raw == null) {
+      return fallback;
+    }
+    try {
+      int limit = Integer.parseInt(raw);
+      if (limit >= 1 && limit <= max) {
+        return limit;
+      }
+    } catch (NumberFormatException e) {
+      // refused below
+    }
+    throw ApiException.badParameter("limit " + raw + " is not allowed (allowed: 1 to " + max + ")");
+  }
 
-    String orderName = single(params, "order");
-    Metric order = orderName == null ? Metric.COST_USD : Metric.parseOrder(orderName).orElseThrow(() ->
-        ApiException.badParameter("order " + orderName + " is not allowed (allowed: " + String.join(", ", Metric.orderNames()) + ")"));
+  /** {@code metric=} or {@code order=}: a metric name, {@code cost} meaning {@code cost_usd}. */
+  static Metric metric(Map<String, List<String>> params, String name) {
+    String raw = single(params, name);
+    return raw == null ? Metric.COST_USD : Metric.parseOrder(raw).orElseThrow(() ->
+        ApiException.badParameter(name + " " + raw + " is not allowed (allowed: " + String.join(", ", Metric.orderNames()) + ")"));
+  }
 
-    int limit = limit(single(params, "limit"));
-    List<Dimension> groupBy = groupBy(single(params, "group_by"));
-    Map<Dimension, List<String>> filters = filters(params, scope);
-    return new SpendRequest(from, to, interval, groupBy, filters, order, limit);
+  int maxRows() {
+    return maxRows;
   }
 
   private int limit(String raw) {
@@ -113,7 +156,7 @@ final class SpendParameters {
     return List.copyOf(out);
   }
 
-  private static Map<Dimension, List<String>> filters(Map<String, List<String>> params, TenantScope scope) {
+  static Map<Dimension, List<String>> filters(Map<String, List<String>> params, TenantScope scope) {
     Map<Dimension, List<String>> out = new LinkedHashMap<>();
     for (Map.Entry<String, List<String>> param : params.entrySet()) {
       if (!param.getKey().startsWith(FILTER_PREFIX)) {
@@ -135,7 +178,7 @@ final class SpendParameters {
     return out;
   }
 
-  private static void checkValue(String param, Dimension dimension, String value) {
+  static void checkValue(String param, Dimension dimension, String value) {
     if (value.length() > MAX_VALUE_LENGTH || !SqlLiteral.isQuotable(value)) {
       throw ApiException.badParameter(param + " value is not allowed (expected: at most " + MAX_VALUE_LENGTH
           + " characters, no control characters)");
@@ -153,7 +196,7 @@ final class SpendParameters {
     }
   }
 
-  private static Dimension dimension(String name, String param) {
+  static Dimension dimension(String name, String param) {
     return Dimension.parse(name).orElseThrow(() -> ApiException.badParameter(
         param + ": " + (name.isEmpty() ? "empty name" : name) + " is not allowed (allowed: " + String.join(", ", Dimension.NAMES) + ")"));
   }
@@ -179,7 +222,7 @@ final class SpendParameters {
     }
   }
 
-  private static String single(Map<String, List<String>> params, String name) {
+  static String single(Map<String, List<String>> params, String name) {
     List<String> values = params.get(name);
     if (values == null || values.isEmpty()) {
       return null;

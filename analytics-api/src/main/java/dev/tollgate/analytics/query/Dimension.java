@@ -79,6 +79,11 @@ public final class Dimension {
     return kind;
   }
 
+  /** True when the hourly rollup keeps this dimension (every fixed one; no tag). */
+  boolean inRollup() {
+    return FIXED.containsKey(name);
+  }
+
   /** The SQL expression reading this dimension; built only from the whitelist and quoted literals. */
   String sql() {
     return sql;

@@ -14,10 +14,10 @@ import java.util.Optional;
  */
 public enum Interval {
   NONE(null),
-  HOUR("toUInt32(toStartOfHour(ts, 'UTC'))"),
-  DAY("toUInt32(toStartOfDay(ts, 'UTC'))"),
-  WEEK("toUInt32(toDateTime(toMonday(ts, 'UTC'), 'UTC'))"),
-  MONTH("toUInt32(toDateTime(toStartOfMonth(ts, 'UTC'), 'UTC'))");
+  HOUR("toUInt32(toStartOfHour(%1$s, 'UTC'))"),
+  DAY("toUInt32(toStartOfDay(%1$s, 'UTC'))"),
+  WEEK("toUInt32(toDateTime(toMonday(%1$s, 'UTC'), 'UTC'))"),
+  MONTH("toUInt32(toDateTime(toStartOfMonth(%1$s, 'UTC'), 'UTC'))");
 
   private final String bucketSql;
 
@@ -40,8 +40,8 @@ public enum Interval {
     return name().toLowerCase(Locale.ROOT);
   }
 
-  /** SQL giving the bucket start as epoch seconds; null for {@link #NONE}. */
-  String bucketSql() {
-    return bucketSql;
+  /** SQL giving the bucket start of {@code timeColumn} as epoch seconds; null for {@link #NONE}. */
+  String bucketSql(String timeColumn) {
+    return bucketSql == null ? null : String.format(bucketSql, timeColumn);
   }
 }

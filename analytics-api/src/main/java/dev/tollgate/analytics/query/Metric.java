@@ -4,40 +4,51 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
- * A number every report row carries. Cost is summed as integer nanodollars ({@code cost_nanos}) and
- * turned into an exact decimal in Java; a NULL cost (unpriced call) adds to
- * {@code unpriced_requests}, never to cost.
+ * A number every report row carries. Counts and sums are exact integers; cost is summed as integer
+ * nanodollars ({@code cost_nanos}) and turned into an exact decimal in Java, and a NULL cost
+ * (unpriced call) adds to {@code unpriced_requests}, never to cost. Latency percentiles are read in
+ * microseconds and written in milliseconds; they come from latency histograms (the buckets of
+ * {@code dev.tollgate.clickhouse.SpendRollup}, identical over raw rows and rollups) and are not
+ * additive: a total or an "other" row gets its percentile from its own merged histogram.
  *
  * <p>Immutable.
  */
 public enum Metric {
-  REQUESTS("count()"),
-  INPUT_TOKENS("sum(input_tokens)"),
-  CACHE_READ_INPUT_TOKENS("sum(cache_read_input_tokens)"),
-  CACHE_WRITE_INPUT_TOKENS("sum(cache_write_input_tokens)"),
-  OUTPUT_TOKENS("sum(output_tokens)"),
-  REASONING_TOKENS("sum(reasoning_tokens)"),
-  COST_USD("sum(ifNull(cost_nanos, 0))"),
-  UNPRICED_REQUESTS("countIf(isNull(cost_nanos))"),
-  ERRORS("countIf(outcome != 'ok' OR status_code >= 400)");
+  REQUESTS(true),
+  INPUT_TOKENS(true),
+  CACHE_READ_INPUT_TOKENS(true),
+  CACHE_WRITE_INPUT_TOKENS(true),
+  OUTPUT_TOKENS(true),
+  REASONING_TOKENS(true),
+  COST_USD(true),
+  UNPRICED_REQUESTS(true),
+  ERRORS(true),
+  P50_LATENCY_MS(false),
+  P99_LATENCY_MS(false),
+  P50_TTFT_MS(false);
 
-  private final String sql;
+  private final boolean additive;
 
-  Metric(String sql) {
-    this.sql = sql;
+  Metric(boolean additive) {
+    this.additive = additive;
   }
 
-  /** The JSON field name ({@code cost_usd}, {@code input_tokens}...). */
+  /** The JSON field and CSV column name ({@code cost_usd}, {@code input_tokens}, {@code p50_latency_ms}...). */
   public String field() {
     return name().toLowerCase(Locale.ROOT);
   }
 
-  /** Names accepted by {@code order=}: {@code cost} plus every field name. */
+  /** True for counts and sums (a group's value is the sum of its parts); false for percentiles. */
+  public boolean additive() {
+    return additive;
+  }
+
+  /** Names accepted by {@code order=} and {@code metric=}: {@code cost} plus every field name. */
   public static List<String> orderNames() {
-    return java.util.stream.Stream.concat(
-        java.util.stream.Stream.of("cost"), Arrays.stream(values()).map(Metric::field)).toList();
+    return Stream.concat(Stream.of("cost"), Arrays.stream(values()).map(Metric::field)).toList();
   }
 
   /** The metric {@code order=name} sorts by; {@code cost} means {@link #COST_USD}. */
@@ -48,13 +59,33 @@ public enum Metric {
     return Arrays.stream(values()).filter(m -> m.field().equals(name)).findFirst();
   }
 
-  /** The aggregate expression. */
-  String sql() {
-    return sql;
+  /** The histogram column a percentile reads ({@code latency_histogram}, {@code ttft_histogram}); null when additive. */
+  String histogram() {
+    return switch (this) {
+      case P50_LATENCY_MS, P99_LATENCY_MS -> "latency_histogram";
+      case P50_TTFT_MS -> "ttft_histogram";
+      default -> null;
+    };
   }
 
-  /** The result column alias; prefixed so it never shadows a table column of the same name. */
+  /** The quantile of a percentile metric (0.5, 0.99). */
+  double quantile() {
+    return this == P99_LATENCY_MS ? 0.99 : 0.5;
+  }
+
+  /**
+   * The result column alias; prefixed so it never shadows a table column of the same name, and
+   * named after the unit ClickHouse returns (nanodollars, microseconds). The additive ones are
+   * the aliases of {@code SpendRollup}'s expressions; the percentile ones exist only in the outer
+   * query that sorts (see {@link MetricColumns#percentileColumns}).
+   */
   String alias() {
-    return this == COST_USD ? "m_cost_nanos" : "m_" + field();
+    return switch (this) {
+      case COST_USD -> "m_cost_nanos";
+      case P50_LATENCY_MS -> "m_p50_latency_us";
+      case P99_LATENCY_MS -> "m_p99_latency_us";
+      case P50_TTFT_MS -> "m_p50_ttft_us";
+      default -> "m_" + field();
+    };
   }
 }

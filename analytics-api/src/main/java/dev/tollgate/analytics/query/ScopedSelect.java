@@ -6,15 +6,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Builds a SELECT over the raw {@code invocations} table that always carries the tenant scope as
- * the first WHERE condition and reads with {@code FINAL}, so a re-delivered or re-priced event
- * counts once. Every query class builds its SQL through this.
+ * Builds a SELECT over the raw {@code invocations} table or the hourly rollups that always carries
+ * the tenant scope as the first WHERE condition and reads with {@code FINAL}, so a re-delivered or
+ * re-priced event (or a re-committed batch) counts once. Every query class builds its SQL through this.
  *
  * <p>Not thread-safe: build, call {@link #toSql()}, drop.
  */
 final class ScopedSelect {
 
   private final TenantScope scope;
+  private final String from;
   private final List<String> columns = new ArrayList<>();
   private final List<String> conditions = new ArrayList<>();
   private final List<String> groupBy = new ArrayList<>();
@@ -22,7 +23,19 @@ final class ScopedSelect {
   private long limit = -1;
 
   ScopedSelect(TenantScope scope) {
+    this(scope, SpendSource.RAW);
+  }
+
+  /** A select over {@code source}'s table (raw rows or hourly rollups), always with FINAL. */
+  ScopedSelect(TenantScope scope, SpendSource source) {
     this.scope = requireNonNull(scope, "scope");
+    this.from = requireNonNull(source, "source").from();
+  }
+
+  /** Adds a column given as {@code expr AS alias} (the shared metric expressions come that way). */
+  ScopedSelect column(String expressionWithAlias) {
+    columns.add(expressionWithAlias);
+    return this;
   }
 
   /** Adds {@code sql AS alias}; both come from whitelists in this package. */
@@ -52,12 +65,17 @@ final class ScopedSelect {
     return this;
   }
 
+  /** The tenant scope this select is bound to (for subqueries built from the same scope). */
+  TenantScope scope() {
+    return scope;
+  }
+
   String toSql() {
     if (columns.isEmpty()) {
       throw new IllegalStateException("no columns");
     }
     StringBuilder sql = new StringBuilder("SELECT ").append(String.join(", ", columns))
-        .append(" FROM invocations FINAL WHERE ").append(scope.condition());
+        .append(" FROM ").append(from).append(" WHERE ").append(scope.condition());
     for (String condition : conditions) {
       sql.append(" AND ").append(condition);
     }

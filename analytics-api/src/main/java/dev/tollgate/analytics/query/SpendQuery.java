@@ -6,14 +6,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
+import java.util.Set;
 
 /**
- * The spend report over the raw {@code invocations} table: one query for the grouped, sorted,
- * limited rows and one for the totals over every matching row (not only the returned ones). SQL
- * uses only what ClickHouse 18.16 and current releases both accept (no CTEs, no query parameters).
+ * The spend report: one query for the grouped, sorted, limited rows and one for the totals over
+ * every matching row (not only the returned ones). It reads the hourly rollups when they hold the
+ * answer and the raw table otherwise ({@link SpendSource#choose}); the answer is identical either
+ * way. The grouped query is wrapped once so it can sort by a percentile computed from the merged
+ * histograms. SQL uses only what ClickHouse 18.16 and current releases both accept.
  *
  * <p>Immutable and thread-safe.
  */
@@ -23,24 +26,41 @@ public final class SpendQuery {
 
   private final TenantScope scope;
   private final SpendRequest request;
+  private final SpendSource source;
 
   public SpendQuery(TenantScope scope, SpendRequest request) {
+    this(scope, request, null);
+  }
+
+  /** With {@code source} null the query picks it; tests force one to compare both. */
+  public SpendQuery(TenantScope scope, SpendRequest request, SpendSource source) {
     this.scope = requireNonNull(scope, "scope");
     this.request = requireNonNull(request, "request");
+    Set<Dimension> dimensions = new LinkedHashSet<>(request.groupBy());
+    dimensions.addAll(request.filters().keySet());
+    SpendSource chosen = SpendSource.choose(request.from(), request.to(), dimensions);
+    if (source == SpendSource.ROLLUP && chosen != SpendSource.ROLLUP) {
+      throw new IllegalArgumentException("the rollup cannot answer this request (needs whole hours and no tag)");
+    }
+    this.source = source == null ? chosen : source;
+  }
+
+  public SpendSource source() {
+    return source;
   }
 
   /** SQL for the report rows (without a FORMAT clause). */
   public String toSql() {
-    ScopedSelect select = new ScopedSelect(scope);
+    ScopedSelect select = new ScopedSelect(scope, source);
     if (request.interval() != Interval.NONE) {
-      select.column(request.interval().bucketSql(), BUCKET);
+      select.column(request.interval().bucketSql(source.timeColumn()), BUCKET);
     }
     List<Dimension> groupBy = request.groupBy();
     for (int i = 0; i < groupBy.size(); i++) {
       select.column(groupBy.get(i).sql(), dimensionAlias(i));
     }
-    addMetrics(select);
-    addConditions(select);
+    MetricColumns.addTo(select, source);
+    RowConditions.addTo(select, source, request.from(), request.to(), request.filters());
     if (request.interval() != Interval.NONE) {
       select.groupBy(BUCKET);
     }
@@ -48,22 +68,25 @@ public final class SpendQuery {
       select.groupBy(dimensionAlias(i));
     }
     // A time series reads in time order; within a bucket (or without one) the biggest first, and
-    // the dimension values break ties so the same request always returns the same rows.
+    // the dimension values break ties so the same request always returns the same rows. A
+    // percentile sorts NULL (nothing measured) last.
+    List<String> order = new ArrayList<>();
     if (request.interval() != Interval.NONE) {
-      select.orderBy(BUCKET, false);
+      order.add(BUCKET + " ASC");
     }
-    select.orderBy(request.order().alias(), true);
+    order.add(request.order().alias() + " DESC");
     for (int i = 0; i < groupBy.size(); i++) {
-      select.orderBy(dimensionAlias(i), false);
+      order.add(dimensionAlias(i) + " ASC");
     }
-    return select.limit(request.limit()).toSql();
+    return "SELECT *, " + MetricColumns.percentileColumns() + " FROM (" + select.toSql() + ") ORDER BY "
+        + String.join(", ", order) + " LIMIT " + request.limit();
   }
 
   /** SQL for the totals: the same scope, range and filters, no grouping, one row. */
   public String totalsSql() {
-    ScopedSelect select = new ScopedSelect(scope);
-    addMetrics(select);
-    addConditions(select);
+    ScopedSelect select = new ScopedSelect(scope, source);
+    MetricColumns.addTo(select, source);
+    RowConditions.addTo(select, source, request.from(), request.to(), request.filters());
     return select.toSql();
   }
 
@@ -77,76 +100,22 @@ public final class SpendQuery {
     if (totals.size() != 1) {
       throw new IllegalStateException("totals query returned " + totals.size() + " rows (expected: 1)");
     }
-    return new SpendReport(request, rows, metrics(totals.get(0)));
-  }
-
-  private void addMetrics(ScopedSelect select) {
-    for (Metric metric : Metric.values()) {
-      select.column(metric.sql(), metric.alias());
-    }
-  }
-
-  private void addConditions(ScopedSelect select) {
-    // [from, to) over whole seconds: ts is DateTime, so ts >= 10:00:00.5 means ts >= 10:00:01.
-    select.where("ts >= toDateTime(" + SqlLiteral.number(ceilSeconds(request.from())) + ")");
-    select.where("ts < toDateTime(" + SqlLiteral.number(ceilSeconds(request.to())) + ")");
-    for (Map.Entry<Dimension, List<String>> filter : request.filters().entrySet()) {
-      Dimension dimension = filter.getKey();
-      String values = filter.getValue().stream()
-          .map(value -> literal(dimension, value))
-          .collect(Collectors.joining(", "));
-      select.where(dimension.sql() + " IN (" + values + ")");
-    }
-  }
-
-  private static String literal(Dimension dimension, String value) {
-    if (dimension.kind() == Dimension.Kind.NUMBER) {
-      // The HTTP layer has checked the value; parsing again keeps anything else out of the SQL.
-      return SqlLiteral.number(Long.parseLong(value));
-    }
-    return SqlLiteral.quote(value);
+    return new SpendReport(request, rows, MetricColumns.read(totals.get(0)));
   }
 
   private SpendRow toRow(JsonNode row) {
-    Instant bucket = request.interval() == Interval.NONE ? null : Instant.ofEpochSecond(longValue(row, BUCKET));
+    Instant bucket = request.interval() == Interval.NONE ? null
+        : Instant.ofEpochSecond(MetricColumns.longValue(row, BUCKET));
     Map<String, Object> dimensions = new LinkedHashMap<>();
     List<Dimension> groupBy = request.groupBy();
     for (int i = 0; i < groupBy.size(); i++) {
       Dimension dimension = groupBy.get(i);
-      JsonNode value = row.path(dimensionAlias(i));
-      dimensions.put(dimension.name(),
-          dimension.kind() == Dimension.Kind.NUMBER ? (Object) Long.parseLong(value.asText()) : value.asText());
+      dimensions.put(dimension.name(), MetricColumns.dimensionValue(dimension, row.path(dimensionAlias(i))));
     }
-    return new SpendRow(bucket, dimensions, metrics(row));
-  }
-
-  private static Metrics metrics(JsonNode row) {
-    return new Metrics(
-        longValue(row, Metric.REQUESTS.alias()),
-        longValue(row, Metric.INPUT_TOKENS.alias()),
-        longValue(row, Metric.CACHE_READ_INPUT_TOKENS.alias()),
-        longValue(row, Metric.CACHE_WRITE_INPUT_TOKENS.alias()),
-        longValue(row, Metric.OUTPUT_TOKENS.alias()),
-        longValue(row, Metric.REASONING_TOKENS.alias()),
-        longValue(row, Metric.COST_USD.alias()),
-        longValue(row, Metric.UNPRICED_REQUESTS.alias()),
-        longValue(row, Metric.ERRORS.alias()));
-  }
-
-  /** A 64-bit integer column: quoted by ClickHouse 18.16's JSON output, bare by newer ones. */
-  private static long longValue(JsonNode row, String alias) {
-    JsonNode node = row.get(alias);
-    if (node == null || node.isNull()) {
-      throw new IllegalStateException("column " + alias + " missing from the result");
-    }
-    return Long.parseLong(node.asText());
+    return new SpendRow(bucket, dimensions, MetricColumns.read(row));
   }
 
   private static String dimensionAlias(int index) {
     return "d" + index;
-  }
-
-  private static long ceilSeconds(Instant instant) {
-    return instant.getNano() == 0 ? instant.getEpochSecond() : instant.getEpochSecond() + 1;
   }
 }

@@ -37,6 +37,9 @@ class AnalyticsConfigTest {
     assertThat(config.queryTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(config.clickhouseUrl()).hasToString("http://127.0.0.1:8123");
     assertThat(config.database()).isEqualTo("tollgate");
+    assertThat(config.readRollups()).isTrue();
+    assertThat(load("analytics: {read_rollups: false, tokens: [{name: a, sha256: %s, tenant: t}]}".formatted(SHA_A), Map.of())
+        .readRollups()).isFalse();
     assertThat(config.tokens()).containsExactly(
         new ApiToken("ops", SHA_A, "acme", Set.of()),
         new ApiToken("search", SHA_B.toLowerCase(), "acme", Set.of("search", "ads")));

@@ -13,7 +13,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -21,15 +20,19 @@ import org.junit.jupiter.api.Test;
 class ApiDispatcherTest {
 
   private final AtomicReference<ApiRequest> seen = new AtomicReference<>();
-  private final ApiDispatcher dispatcher = new ApiDispatcher(Map.of(
-      "/v1/echo", new ApiDispatcher.Route(HttpMethod.GET, request -> {
+  private final ApiDispatcher dispatcher = new ApiDispatcher(List.of(
+      new ApiDispatcher.Route(HttpMethod.GET, "/v1/echo", request -> {
         seen.set(request);
         return JsonResponses.error(HttpResponseStatus.OK, "none", "ok");
       }),
-      "/v1/broken", new ApiDispatcher.Route(HttpMethod.GET, request -> {
+      new ApiDispatcher.Route(HttpMethod.GET, "/v1/items/{id}", request -> {
+        seen.set(request);
+        return JsonResponses.error(HttpResponseStatus.OK, "none", request.pathVariable("id"));
+      }),
+      new ApiDispatcher.Route(HttpMethod.GET, "/v1/broken", request -> {
         throw new IllegalStateException("SELECT secret FROM internals");
       }),
-      "/healthz", new ApiDispatcher.Route(HttpMethod.GET, new HealthHandler())),
+      new ApiDispatcher.Route(HttpMethod.GET, "/healthz", new HealthHandler())),
       new TokenAuthenticator(List.of(new ApiToken("ops", TokenAuthenticator.sha256Hex("tok"), "acme", Set.of()))));
 
   @Test
@@ -39,6 +42,16 @@ class ApiDispatcherTest {
     assertThat(response.status()).isEqualTo(HttpResponseStatus.OK);
     assertThat(seen.get().principal()).isEqualTo(new Principal("ops", "acme", Set.of()));
     assertThat(seen.get().parameters()).containsEntry("group_by", List.of("team"));
+  }
+
+  @Test
+  void decodesEachPathVariableOnItsOwn() {
+    FullHttpResponse response = send(HttpMethod.GET, "/v1/items/a%2Fb+c%27", "Bearer tok");
+
+    assertThat(response.status()).isEqualTo(HttpResponseStatus.OK);
+    assertThat(seen.get().pathVariable("id")).isEqualTo("a/b+c'");
+    assertThat(send(HttpMethod.GET, "/v1/items/", "Bearer tok").status()).isEqualTo(HttpResponseStatus.NOT_FOUND);
+    assertThat(send(HttpMethod.GET, "/v1/items/a/b", "Bearer tok").status()).isEqualTo(HttpResponseStatus.NOT_FOUND);
   }
 
   @Test

@@ -13,15 +13,14 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import org.junit.jupiter.api.Test;
 
 class ClientRequestReceiverTest {
 
-  private final ApiDispatcher dispatcher = new ApiDispatcher(Map.of(
-      "/a", new ApiDispatcher.Route(HttpMethod.GET, request -> JsonResponses.error(HttpResponseStatus.OK, "a", "a")),
-      "/b", new ApiDispatcher.Route(HttpMethod.GET, request -> JsonResponses.error(HttpResponseStatus.OK, "b", "b"))),
+  private final ApiDispatcher dispatcher = new ApiDispatcher(List.of(
+      new ApiDispatcher.Route(HttpMethod.GET, "/a", request -> JsonResponses.error(HttpResponseStatus.OK, "a", "a")),
+      new ApiDispatcher.Route(HttpMethod.GET, "/b", request -> JsonResponses.error(HttpResponseStatus.OK, "b", "b"))),
       new TokenAuthenticator(List.of()));
 
   @Test

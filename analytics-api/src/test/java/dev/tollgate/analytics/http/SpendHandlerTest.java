@@ -28,8 +28,8 @@ class SpendHandlerTest {
     Map<String, Object> dims = new LinkedHashMap<>();
     dims.put("team", "a\"b");
     dims.put("status", 200L);
-    SpendRow row = new SpendRow(Instant.parse("2025-03-02T00:00:00Z"), dims, new Metrics(3, 10, 1, 2, 20, 4, 300_000_000L, 1, 0));
-    SpendReport report = new SpendReport(request, List.of(row), new Metrics(4, 11, 1, 2, 21, 4, 1_000_000_000_000L, 1, 1));
+    SpendRow row = new SpendRow(Instant.parse("2025-03-02T00:00:00Z"), dims, new Metrics(3, 10, 1, 2, 20, 4, 300_000_000L, 1, 0, 1_500L, 250_000L, null));
+    SpendReport report = new SpendReport(request, List.of(row), new Metrics(4, 11, 1, 2, 21, 4, 1_000_000_000_000L, 1, 1, 1_234L, 250_000L, 7L));
 
     StringWriter out = new StringWriter();
     try (JsonGenerator json = JsonResponses.JSON.createGenerator(out)) {
@@ -39,8 +39,10 @@ class SpendHandlerTest {
     assertThat(out.toString()).isEqualTo("{\"from\":\"2025-03-01T00:00:00Z\",\"to\":\"2025-03-08T00:00:00Z\",\"interval\":\"day\","
         + "\"group_by\":[\"team\",\"status\"],\"rows\":[{\"bucket\":\"2025-03-02T00:00:00Z\",\"team\":\"a\\\"b\",\"status\":200,"
         + "\"requests\":3,\"input_tokens\":10,\"cache_read_input_tokens\":1,\"cache_write_input_tokens\":2,\"output_tokens\":20,"
-        + "\"reasoning_tokens\":4,\"cost_usd\":0.3,\"unpriced_requests\":1,\"errors\":0}],"
+        + "\"reasoning_tokens\":4,\"cost_usd\":0.3,\"unpriced_requests\":1,\"errors\":0,"
+        + "\"p50_latency_ms\":1.5,\"p99_latency_ms\":250,\"p50_ttft_ms\":null}],"
         + "\"totals\":{\"requests\":4,\"input_tokens\":11,\"cache_read_input_tokens\":1,\"cache_write_input_tokens\":2,"
-        + "\"output_tokens\":21,\"reasoning_tokens\":4,\"cost_usd\":1000,\"unpriced_requests\":1,\"errors\":1}}");
+        + "\"output_tokens\":21,\"reasoning_tokens\":4,\"cost_usd\":1000,\"unpriced_requests\":1,\"errors\":1,"
+        + "\"p50_latency_ms\":1.234,\"p99_latency_ms\":250,\"p50_ttft_ms\":0.007}}");
   }
 }

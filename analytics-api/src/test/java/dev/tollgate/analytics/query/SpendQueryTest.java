@@ -1,8 +1,10 @@
 package dev.tollgate.analytics.query;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tollgate.analytics.auth.Principal;
+import dev.tollgate.clickhouse.SpendRollup;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,11 +14,9 @@ import org.junit.jupiter.api.Test;
 
 class SpendQueryTest {
 
-  private static final String METRICS = "count() AS m_requests, sum(input_tokens) AS m_input_tokens, "
-      + "sum(cache_read_input_tokens) AS m_cache_read_input_tokens, sum(cache_write_input_tokens) AS m_cache_write_input_tokens, "
-      + "sum(output_tokens) AS m_output_tokens, sum(reasoning_tokens) AS m_reasoning_tokens, "
-      + "sum(ifNull(cost_nanos, 0)) AS m_cost_nanos, countIf(isNull(cost_nanos)) AS m_unpriced_requests, "
-      + "countIf(outcome != 'ok' OR status_code >= 400) AS m_errors";
+  private static final String RAW_METRICS = String.join(", ", SpendRollup.rawMetricExpressions());
+  private static final String ROLLUP_METRICS = String.join(", ", SpendRollup.rollupMetricExpressions());
+  private static final String PERCENTILES = MetricColumns.percentileColumns();
   private static final Instant FROM = Instant.parse("2025-03-01T00:00:00Z");
   private static final Instant TO = Instant.parse("2025-03-08T00:00:00Z");
   private static final TenantScope ACME = TenantScope.of(new Principal("t1", "acme", Set.of()));
@@ -25,11 +25,13 @@ class SpendQueryTest {
   void groupsByTeamAndModelWithinTheTenantAndRange() {
     SpendQuery query = new SpendQuery(ACME, request(Interval.NONE, List.of(dim("team"), dim("model")), Map.of(), Metric.COST_USD, 100));
 
-    assertThat(query.toSql()).isEqualTo("SELECT team AS d0, model AS d1, " + METRICS
-        + " FROM invocations FINAL WHERE tenant = 'acme' AND ts >= toDateTime(1740787200) AND ts < toDateTime(1741392000)"
-        + " GROUP BY d0, d1 ORDER BY m_cost_nanos DESC, d0 ASC, d1 ASC LIMIT 100");
-    assertThat(query.totalsSql()).isEqualTo("SELECT " + METRICS
-        + " FROM invocations FINAL WHERE tenant = 'acme' AND ts >= toDateTime(1740787200) AND ts < toDateTime(1741392000)");
+    assertThat(query.source()).isEqualTo(SpendSource.ROLLUP);
+    assertThat(query.toSql()).isEqualTo("SELECT *, " + PERCENTILES + " FROM (SELECT team AS d0, model AS d1, " + ROLLUP_METRICS
+        + " FROM spend_hourly_batches FINAL WHERE tenant = 'acme' AND hour >= toDateTime(1740787200)"
+        + " AND hour < toDateTime(1741392000) GROUP BY d0, d1) ORDER BY m_cost_nanos DESC, d0 ASC, d1 ASC LIMIT 100");
+    assertThat(query.totalsSql()).isEqualTo("SELECT " + ROLLUP_METRICS
+        + " FROM spend_hourly_batches FINAL WHERE tenant = 'acme' AND hour >= toDateTime(1740787200)"
+        + " AND hour < toDateTime(1741392000)");
   }
 
   @Test
@@ -40,9 +42,9 @@ class SpendQueryTest {
     filters.put(dim("key"), List.of("ab12"));
     SpendQuery query = new SpendQuery(ACME, request(Interval.NONE, List.of(), filters, Metric.REQUESTS, 10));
 
-    assertThat(query.totalsSql()).endsWith("WHERE tenant = 'acme' AND ts >= toDateTime(1740787200) AND ts < toDateTime(1741392000)"
+    assertThat(query.totalsSql()).endsWith("WHERE tenant = 'acme' AND hour >= toDateTime(1740787200) AND hour < toDateTime(1741392000)"
         + " AND model IN ('gpt-4o', 'claude') AND status_code IN (200, 429) AND key_fingerprint IN ('ab12')");
-    assertThat(query.toSql()).endsWith("AND key_fingerprint IN ('ab12') ORDER BY m_requests DESC LIMIT 10");
+    assertThat(query.toSql()).endsWith("AND key_fingerprint IN ('ab12')) ORDER BY m_requests DESC LIMIT 10");
   }
 
   @Test
@@ -50,7 +52,7 @@ class SpendQueryTest {
     TenantScope scope = TenantScope.of(new Principal("t2", "acme", Set.of("search", "ads")));
     SpendQuery query = new SpendQuery(scope, request(Interval.NONE, List.of(dim("user")), Map.of(), Metric.COST_USD, 5));
 
-    String scopeSql = "WHERE tenant = 'acme' AND team IN ('ads', 'search') AND ts >= ";
+    String scopeSql = "WHERE tenant = 'acme' AND team IN ('ads', 'search') AND hour >= ";
     assertThat(query.toSql()).contains(scopeSql);
     assertThat(query.totalsSql()).contains(scopeSql);
   }
@@ -70,11 +72,12 @@ class SpendQueryTest {
     SpendQuery query = new SpendQuery(ACME,
         request(Interval.DAY, List.of(dim("tag.env")), Map.of(dim("tag.o'k"), List.of("v")), Metric.COST_USD, 50));
 
-    assertThat(query.toSql()).isEqualTo("SELECT toUInt32(toStartOfDay(ts, 'UTC')) AS bucket, "
-        + "tag_values[indexOf(tag_keys, 'env')] AS d0, " + METRICS
+    assertThat(query.source()).as("tags are not in the rollup").isEqualTo(SpendSource.RAW);
+    assertThat(query.toSql()).isEqualTo("SELECT *, " + PERCENTILES + " FROM (SELECT toUInt32(toStartOfDay(ts, 'UTC')) AS bucket, "
+        + "tag_values[indexOf(tag_keys, 'env')] AS d0, " + RAW_METRICS
         + " FROM invocations FINAL WHERE tenant = 'acme' AND ts >= toDateTime(1740787200) AND ts < toDateTime(1741392000)"
         + " AND tag_values[indexOf(tag_keys, 'o\\'k')] IN ('v')"
-        + " GROUP BY bucket, d0 ORDER BY bucket ASC, m_cost_nanos DESC, d0 ASC LIMIT 50");
+        + " GROUP BY bucket, d0) ORDER BY bucket ASC, m_cost_nanos DESC, d0 ASC LIMIT 50");
   }
 
   @Test
@@ -84,6 +87,20 @@ class SpendQueryTest {
 
     assertThat(new SpendQuery(ACME, request).totalsSql())
         .endsWith("ts >= toDateTime(1740787201) AND ts < toDateTime(1740790801)");
+  }
+
+  @Test
+  void readsTheRollupOnlyForWholeHoursWithoutTags() {
+    Instant hour = Instant.parse("2025-03-01T10:00:00Z");
+    assertThat(SpendSource.choose(hour, hour.plusSeconds(3600), List.of(dim("team"), dim("status")))).isEqualTo(SpendSource.ROLLUP);
+    assertThat(SpendSource.choose(hour.plusSeconds(1), hour.plusSeconds(3600), List.of())).isEqualTo(SpendSource.RAW);
+    assertThat(SpendSource.choose(hour, hour.plusSeconds(5400), List.of())).isEqualTo(SpendSource.RAW);
+    assertThat(SpendSource.choose(hour, hour.plusMillis(3_600_001), List.of())).isEqualTo(SpendSource.RAW);
+    assertThat(SpendSource.choose(hour, hour.plusSeconds(3600), List.of(dim("tag.env")))).isEqualTo(SpendSource.RAW);
+    SpendRequest tagged = new SpendRequest(hour, hour.plusSeconds(3600), Interval.NONE, List.of(dim("tag.env")), Map.of(),
+        Metric.COST_USD, 1);
+    assertThatThrownBy(() -> new SpendQuery(ACME, tagged, SpendSource.ROLLUP)).isInstanceOf(IllegalArgumentException.class);
+    assertThat(new SpendQuery(ACME, tagged, SpendSource.RAW).totalsSql()).contains("FROM invocations FINAL");
   }
 
   @Test

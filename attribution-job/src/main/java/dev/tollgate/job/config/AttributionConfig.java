@@ -24,6 +24,9 @@ public final class AttributionConfig implements Serializable {
   private final String bootstrapServers;
   private final String invocationsTopic;
   private final String deadLetterTopic;
+  private final String directoryTopic;
+  private final String pricesTopic;
+  private final String edgeDefaultTenant;
   private final String clickhouseUrl;
   private final String clickhouseDatabase;
   private final String clickhouseUser;
@@ -41,6 +44,10 @@ public final class AttributionConfig implements Serializable {
     bootstrapServers = r.requiredString("kafka.bootstrap_servers");
     invocationsTopic = r.string("kafka.topics.invocations", "tollgate.invocations");
     deadLetterTopic = r.string("kafka.topics.dead_letter", "tollgate.invocations.dlq");
+    directoryTopic = r.string("kafka.topics.directory", "tollgate.directory");
+    pricesTopic = r.string("kafka.topics.prices", "tollgate.prices");
+    // The edge writes this tenant when a call names none: the job reads it as "not explicit".
+    edgeDefaultTenant = r.string("edge.default_tenant", "default");
     URI url = r.httpUrl("clickhouse.url", "http://127.0.0.1:8123");
     clickhouseUrl = url == null ? "" : url.toString();
     clickhouseDatabase = r.string("clickhouse.database", "tollgate");
@@ -60,6 +67,18 @@ public final class AttributionConfig implements Serializable {
     }
     if (deadLetterTopic.isBlank()) {
       r.problem("kafka.topics.dead_letter", "empty (expected: a topic name)");
+    }
+    if (directoryTopic.isBlank()) {
+      r.problem("kafka.topics.directory", "empty (expected: a topic name)");
+    }
+    if (pricesTopic.isBlank()) {
+      r.problem("kafka.topics.prices", "empty (expected: a topic name)");
+    }
+    if (!directoryTopic.isBlank() && directoryTopic.equals(pricesTopic)) {
+      r.problem("kafka.topics.prices", pricesTopic + " (expected: a topic other than kafka.topics.directory)");
+    }
+    if (edgeDefaultTenant.isBlank()) {
+      r.problem("edge.default_tenant", "blank (expected: a tenant name)");
     }
     if (!invocationsTopic.isBlank() && invocationsTopic.equals(deadLetterTopic)) {
       r.problem("kafka.topics.dead_letter", deadLetterTopic + " (expected: a topic other than kafka.topics.invocations)");
@@ -91,6 +110,21 @@ public final class AttributionConfig implements Serializable {
 
   public String deadLetterTopic() {
     return deadLetterTopic;
+  }
+
+  /** Compacted topic: key fingerprint -> owner (JSON), a tombstone deletes. */
+  public String directoryTopic() {
+    return directoryTopic;
+  }
+
+  /** Compacted topic: model -> catalog entry (JSON) overriding the catalog, a tombstone reverts. */
+  public String pricesTopic() {
+    return pricesTopic;
+  }
+
+  /** The tenant the edge records for calls without {@code X-Tollgate-Tenant}. */
+  public String edgeDefaultTenant() {
+    return edgeDefaultTenant;
   }
 
   public String clickhouseUrl() {
@@ -156,7 +190,8 @@ public final class AttributionConfig implements Serializable {
   public String toString() {
     // No password: this string goes to logs.
     return "AttributionConfig{bootstrapServers=" + bootstrapServers + ", invocationsTopic=" + invocationsTopic
-        + ", deadLetterTopic=" + deadLetterTopic + ", clickhouseUrl=" + clickhouseUrl
+        + ", deadLetterTopic=" + deadLetterTopic + ", directoryTopic=" + directoryTopic
+        + ", pricesTopic=" + pricesTopic + ", edgeDefaultTenant=" + edgeDefaultTenant + ", clickhouseUrl=" + clickhouseUrl
         + ", clickhouseDatabase=" + clickhouseDatabase + ", clickhouseUser=" + clickhouseUser
         + ", checkpointInterval=" + checkpointInterval + ", parallelism=" + parallelism
         + ", checkpointDir=" + checkpointDir + ", priceCatalog=" + (priceCatalog.isEmpty() ? "bundled" : priceCatalog)

@@ -4,8 +4,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Looks up a provider key's owner by key fingerprint. Today the job runs with {@link #EMPTY}; the
- * directory broadcast topic ({@code tollgate.directory}) will back this with Flink broadcast state.
+ * Looks up a provider key's owner by key fingerprint. The job backs it with the broadcast state
+ * fed by the directory topic ({@code kafka.topics.directory}); tests use {@link #of}.
  *
  * <p>Implementations must be safe to call from the operator thread that owns them.
  */

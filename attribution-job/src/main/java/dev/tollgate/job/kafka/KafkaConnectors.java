@@ -2,6 +2,8 @@ package dev.tollgate.job.kafka;
 
 import dev.tollgate.job.config.AttributionConfig;
 import dev.tollgate.job.row.DeadLetter;
+import dev.tollgate.job.row.TableUpdate;
+import java.util.regex.Pattern;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -33,6 +35,34 @@ public final class KafkaConnectors {
         .setDeserializer(new RawValueDeserializer())
         // Discover partitions added to the topic while the job runs.
         .setProperty("partition.discovery.interval.ms", "60000")
+        .build();
+  }
+
+  /** The directory: key fingerprint -> owner, from {@code kafka.topics.directory}. */
+  public static KafkaSource<TableUpdate> directorySource(AttributionConfig config) {
+    return tableSource(config, config.directoryTopic(), "-directory");
+  }
+
+  /** Price overrides: model -> catalog entry, from {@code kafka.topics.prices}. */
+  public static KafkaSource<TableUpdate> pricesSource(AttributionConfig config) {
+    return tableSource(config, config.pricesTopic(), "-prices");
+  }
+
+  /**
+   * A compacted topic read as a table, from the earliest record on a fresh start (the whole table)
+   * and from the checkpointed offsets on a restore (the broadcast state holds the rest). Subscribed
+   * by a pattern matching exactly the topic, not by name: a job started before the topic exists
+   * runs anyway and picks the topic up within the discovery interval once it is created.
+   */
+  private static KafkaSource<TableUpdate> tableSource(AttributionConfig config, String topic, String suffix) {
+    return KafkaSource.<TableUpdate>builder()
+        .setBootstrapServers(config.bootstrapServers())
+        .setTopicPattern(Pattern.compile(Pattern.quote(topic)))
+        .setGroupId(AttributionConfig.CONSUMER_GROUP + suffix)
+        .setClientIdPrefix(AttributionConfig.CONSUMER_GROUP + suffix)
+        .setStartingOffsets(OffsetsInitializer.earliest())
+        .setDeserializer(new TableUpdateDeserializer())
+        .setProperty("partition.discovery.interval.ms", "10000")
         .build();
   }
 

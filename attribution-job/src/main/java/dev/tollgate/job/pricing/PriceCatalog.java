@@ -90,6 +90,60 @@ public final class PriceCatalog {
     } catch (IOException e) {
       throw new IllegalArgumentException(origin + ": not valid YAML: " + e.getMessage(), e);
     }
+    return parseTree(origin, root);
+  }
+
+  /**
+   * This catalog with {@code overrides} applied: each maps a model name to that model's whole
+   * catalog entry as JSON ({@code {"aliases": [...], "prices": [{"valid_from": ..., ...}]}}, the
+   * same fields as the YAML catalog) and replaces the model's entry, names and aliases included,
+   * or adds the model. Used for the price topic; removing an override reverts to this catalog.
+   *
+   * @throws IllegalArgumentException listing every problem (invalid entries, an alias that
+   *     already names another model)
+   */
+  public PriceCatalog withOverrides(Map<String, String> overrides) {
+    if (overrides.isEmpty()) {
+      return this;
+    }
+    var models = YAML.createObjectNode();
+    List<String> problems = new ArrayList<>();
+    for (Map.Entry<String, String> override : overrides.entrySet()) {
+      try {
+        JsonNode spec = YAML.readTree(override.getValue());
+        if (spec == null || !spec.isObject()) {
+          problems.add("models." + override.getKey() + ": not a JSON object");
+        } else {
+          models.set(override.getKey().toLowerCase(Locale.ROOT), spec);
+        }
+      } catch (IOException e) {
+        problems.add("models." + override.getKey() + ": not valid JSON");
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException("price overrides: invalid price catalog:\n  " + String.join("\n  ", problems));
+    }
+    PriceCatalog added = parseTree("price overrides", YAML.createObjectNode().set("models", models));
+    Map<String, List<ModelPrice>> prices = new HashMap<>(pricesByModel);
+    Map<String, String> names = new HashMap<>(modelByName);
+    for (String model : added.pricesByModel.keySet()) {
+      prices.remove(model);
+      names.values().removeIf(model::equals);
+    }
+    for (Map.Entry<String, String> name : added.modelByName.entrySet()) {
+      String previous = names.putIfAbsent(name.getKey(), name.getValue());
+      if (previous != null && !previous.equals(name.getValue())) {
+        problems.add("models." + name.getValue() + ": name " + name.getKey() + " already belongs to " + previous);
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException("price overrides: invalid price catalog:\n  " + String.join("\n  ", problems));
+    }
+    prices.putAll(added.pricesByModel);
+    return new PriceCatalog(prices, names);
+  }
+
+  private static PriceCatalog parseTree(String origin, JsonNode root) {
     List<String> problems = new ArrayList<>();
     Map<String, List<ModelPrice>> pricesByModel = new HashMap<>();
     Map<String, String> modelByName = new HashMap<>();

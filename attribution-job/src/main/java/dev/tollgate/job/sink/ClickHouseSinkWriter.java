@@ -2,10 +2,14 @@ package dev.tollgate.job.sink;
 
 import dev.tollgate.job.row.Invocation;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.LongSupplier;
 import org.apache.flink.api.common.operators.ProcessingTimeService;
-import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
 import org.apache.flink.metrics.Counter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,6 +18,11 @@ import org.slf4j.LoggerFactory;
  * Buffers invocation rows as RowBinary and inserts them into ClickHouse in batches: when
  * {@code maxRows} rows are buffered, when {@code maxDelay} has passed since the first buffered
  * row, and always in {@link #flush(boolean)}.
+ *
+ * <p>Raw rows are idempotent, so they are written early, for freshness; the hourly rollups are
+ * not written here: {@link #prepareCommit} hands the ids written since the previous checkpoint to
+ * the {@link SpendBatchCommitter} as one {@link SpendBatch}, committed only when the checkpoint
+ * completes.
  *
  * <p>Order: write to ClickHouse, then let the checkpoint commit the Kafka offsets. Flink calls
  * {@code flush} before the writer passes on a checkpoint barrier, and the Kafka source commits its
@@ -24,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Runs on the sink's task (mailbox) thread only; the delay timer fires on that thread too.
  */
-final class ClickHouseSinkWriter implements SinkWriter<Invocation> {
+final class ClickHouseSinkWriter implements CommittingSinkWriter<Invocation, SpendBatch> {
 
   private static final Logger log = LoggerFactory.getLogger(ClickHouseSinkWriter.class);
 
@@ -39,6 +48,9 @@ final class ClickHouseSinkWriter implements SinkWriter<Invocation> {
 
   private int bufferedRows;
   private boolean timerPending;
+  // Every row written since the last prepareCommit (inserted or still buffered): the next batch.
+  private final List<String> batchIds = new ArrayList<>();
+  private long[] batchTs = new long[1024];
 
   ClickHouseSinkWriter(RowInserter inserter, ClickHouseSinkSettings settings, ProcessingTimeService time,
       LongSupplier clockMillis, Counter rowsWritten, Counter batchesWritten) {
@@ -58,6 +70,11 @@ final class ClickHouseSinkWriter implements SinkWriter<Invocation> {
     // version = processing time: a later write of the same event (a re-pricing) wins in ClickHouse.
     InvocationRowEncoder.encode(row, now / 1000, now, buffer);
     bufferedRows++;
+    if (batchIds.size() == batchTs.length) {
+      batchTs = Arrays.copyOf(batchTs, batchTs.length * 2);
+    }
+    batchTs[batchIds.size()] = row.tsSeconds();
+    batchIds.add(row.eventId);
     if (bufferedRows >= maxRows) {
       insertBuffered();
     } else if (!timerPending) {
@@ -70,6 +87,21 @@ final class ClickHouseSinkWriter implements SinkWriter<Invocation> {
   @Override
   public void flush(boolean endOfInput) throws IOException {
     insertBuffered();
+  }
+
+  /**
+   * The rows written since the previous checkpoint, as one batch. Flink calls it right after
+   * {@link #flush}, so every row of the batch is already in {@code invocations}.
+   */
+  @Override
+  public Collection<SpendBatch> prepareCommit() throws IOException {
+    insertBuffered();
+    if (batchIds.isEmpty()) {
+      return List.of();
+    }
+    SpendBatch batch = new SpendBatch(batchIds.toArray(String[]::new), Arrays.copyOf(batchTs, batchIds.size()));
+    batchIds.clear();
+    return List.of(batch);
   }
 
   private void onDelayElapsed(long timestamp) throws IOException {

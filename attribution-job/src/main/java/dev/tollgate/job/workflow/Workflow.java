@@ -6,6 +6,9 @@ import dev.tollgate.job.functions.EnrichFunction;
 import dev.tollgate.job.functions.PriceFunction;
 import dev.tollgate.job.row.DeadLetter;
 import dev.tollgate.job.row.Invocation;
+import dev.tollgate.job.row.TableUpdate;
+import dev.tollgate.job.identity.IdentityResolver;
+import dev.tollgate.job.kafka.TableUpdateDeserializer;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -20,8 +23,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * The attribution dataflow, independent of where records come from and go to: decode (bad records
- * to the dead-letter output) -> key by event id -> dedup -> identity -> price. Tests pass their own
- * source and sinks; {@code AttributionJob} passes Kafka and ClickHouse.
+ * to the dead-letter output) -> key by event id -> dedup -> identity (with the directory broadcast)
+ * -> price (with the price-override broadcast). Tests pass their own sources and sinks;
+ * {@code AttributionJob} passes Kafka and ClickHouse.
  *
  * <p>Used on the client thread while the job graph is built.
  */
@@ -29,6 +33,8 @@ public final class Workflow {
 
   /** Operator uids: keep them stable, savepoints map state to operators by uid. */
   public static final String UID_SOURCE = "invocations-source";
+  public static final String UID_DIRECTORY_SOURCE = "directory-source";
+  public static final String UID_PRICES_SOURCE = "prices-source";
   public static final String UID_DECODE = "decode";
   public static final String UID_DEDUP = "dedup";
   public static final String UID_ENRICH = "enrich";
@@ -39,32 +45,60 @@ public final class Workflow {
   private Workflow() {}
 
   /** What the workflow needs to know beyond its inputs and outputs. */
-  public record Options(Duration dedupTtl, String priceCatalog) {
+  public record Options(Duration dedupTtl, String priceCatalog, String edgeDefaultTenant) {
     public Options {
       Objects.requireNonNull(dedupTtl, "dedupTtl");
       priceCatalog = priceCatalog == null ? "" : priceCatalog;
+      edgeDefaultTenant = edgeDefaultTenant == null ? IdentityResolver.DEFAULT_TENANT : edgeDefaultTenant;
+    }
+
+    /** With the edge's default tenant left at its default. */
+    public Options(Duration dedupTtl, String priceCatalog) {
+      this(dedupTtl, priceCatalog, IdentityResolver.DEFAULT_TENANT);
+    }
+  }
+
+  /** Where the workflow reads from: invocation event bytes, directory and price-override updates. */
+  public record Sources(
+      Source<byte[], ?, ?> invocations,
+      Source<TableUpdate, ?, ?> directory,
+      Source<TableUpdate, ?, ?> prices) {
+    public Sources {
+      Objects.requireNonNull(invocations, "invocations");
+      Objects.requireNonNull(directory, "directory");
+      Objects.requireNonNull(prices, "prices");
     }
   }
 
   /**
-   * Adds the workflow to {@code env}, reading raw event bytes from {@code source} and handing the
-   * priced invocations to {@code invocationSink} and undecodable records to {@code deadLetterSink}.
+   * Adds the workflow to {@code env}, reading raw event bytes and table updates from
+   * {@code sources} and handing the priced invocations to {@code invocationSink} and undecodable
+   * records to {@code deadLetterSink}.
    */
   public static void define(
       StreamExecutionEnvironment env,
-      Source<byte[], ?, ?> source,
+      Sources sources,
       Options options,
       Consumer<DataStream<Invocation>> invocationSink,
       Consumer<DataStream<DeadLetter>> deadLetterSink) {
     DataStream<byte[]> raw = env
-        .fromSource(source, WatermarkStrategy.noWatermarks(), "invocations", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
+        .fromSource(sources.invocations(), WatermarkStrategy.noWatermarks(), "invocations",
+            PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
         .uid(UID_SOURCE);
-    define(raw, options, invocationSink, deadLetterSink);
+    DataStream<TableUpdate> directory = env
+        .fromSource(sources.directory(), WatermarkStrategy.noWatermarks(), "directory", TableUpdateDeserializer.TYPE)
+        .uid(UID_DIRECTORY_SOURCE);
+    DataStream<TableUpdate> prices = env
+        .fromSource(sources.prices(), WatermarkStrategy.noWatermarks(), "prices", TableUpdateDeserializer.TYPE)
+        .uid(UID_PRICES_SOURCE);
+    define(raw, directory, prices, options, invocationSink, deadLetterSink);
   }
 
-  /** As above, from an existing stream of raw event bytes. */
+  /** As above, from existing streams. */
   public static void define(
       DataStream<byte[]> raw,
+      DataStream<TableUpdate> directoryUpdates,
+      DataStream<TableUpdate> priceUpdates,
       Options options,
       Consumer<DataStream<Invocation>> invocationSink,
       Consumer<DataStream<DeadLetter>> deadLetterSink) {
@@ -79,11 +113,12 @@ public final class Workflow {
         .process(new DedupFunction(options.dedupTtl()), INVOCATION)
         .uid(UID_DEDUP)
         .name("dedup")
-        // The seam for the directory: this becomes a connect() with the directory broadcast stream.
-        .map(new EnrichFunction(), INVOCATION)
+        .connect(directoryUpdates.broadcast(EnrichFunction.DIRECTORY))
+        .process(new EnrichFunction(options.edgeDefaultTenant()), INVOCATION)
         .uid(UID_ENRICH)
         .name("enrich")
-        .map(new PriceFunction(options.priceCatalog()), INVOCATION)
+        .connect(priceUpdates.broadcast(PriceFunction.PRICE_OVERRIDES))
+        .process(new PriceFunction(options.priceCatalog()), INVOCATION)
         .uid(UID_PRICE)
         .name("price");
     invocationSink.accept(priced);

@@ -20,6 +20,9 @@ class AttributionConfigTest {
     assertThat(config.bootstrapServers()).isEqualTo("127.0.0.1:9092");
     assertThat(config.invocationsTopic()).isEqualTo("tollgate.invocations");
     assertThat(config.deadLetterTopic()).isEqualTo("tollgate.invocations.dlq");
+    assertThat(config.directoryTopic()).isEqualTo("tollgate.directory");
+    assertThat(config.pricesTopic()).isEqualTo("tollgate.prices");
+    assertThat(config.edgeDefaultTenant()).isEqualTo("default");
     assertThat(config.clickhouseUrl()).isEqualTo("http://127.0.0.1:8123");
     assertThat(config.clickhouseDatabase()).isEqualTo("tollgate");
     assertThat(config.checkpointInterval()).isEqualTo(Duration.ofSeconds(2));
@@ -38,6 +41,9 @@ class AttributionConfigTest {
         """, Map.of("TOLLGATE_JOB_SINK_MAX_ROWS", "50", "TOLLGATE_JOB_DEDUP_TTL", "2h")));
 
     assertThat(config.dedupTtl()).isEqualTo(Duration.ofHours(2));
+    assertThat(config.directoryTopic()).isEqualTo("tollgate.directory");
+    assertThat(config.pricesTopic()).isEqualTo("tollgate.prices");
+    assertThat(config.edgeDefaultTenant()).isEqualTo("default");
     assertThat(config.sinkMaxRows()).isEqualTo(50);
     assertThat(config.sinkMaxDelay()).isEqualTo(Duration.ofMillis(500));
     assertThat(config.checkpointUri()).isEqualTo("s3://bucket/checkpoints");
@@ -50,6 +56,8 @@ class AttributionConfigTest {
           topics:
             invocations: same
             dead_letter: same
+            directory: table
+            prices: table
         clickhouse:
           url: ftp://x
           database: "bad-name"
@@ -62,6 +70,7 @@ class AttributionConfigTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("kafka.bootstrap_servers: missing")
         .hasMessageContaining("kafka.topics.dead_letter: same (expected: a topic other than")
+        .hasMessageContaining("kafka.topics.prices: table (expected: a topic other than kafka.topics.directory)")
         .hasMessageContaining("clickhouse.url: ftp://x")
         .hasMessageContaining("clickhouse.database: bad-name")
         .hasMessageContaining("job.parallelism: 0")

@@ -43,13 +43,26 @@ class IdentityResolverTest {
   }
 
   @Test
-  void keepsTheEventsTenantOverTheDirectorys() {
+  void anExplicitTenantWinsOverTheDirectorys() {
     Invocation row = TestEvents.row("e", "gpt-4o");
     row.keyFingerprint = "fp-1";
+    row.tenant = "beta";
 
     resolver.enrich(row);
 
-    assertThat(row.tenant).isEqualTo("default");
+    assertThat(row.tenant).isEqualTo("beta");
     assertThat(row.team).isEqualTo("search");
+  }
+
+  @Test
+  void theEdgesDefaultTenantCountsAsNotExplicit() {
+    // The edge records its default tenant when a call sends no X-Tollgate-Tenant.
+    Invocation row = TestEvents.row("e", "gpt-4o");
+    row.keyFingerprint = "fp-1";
+    row.tenant = IdentityResolver.DEFAULT_TENANT;
+
+    resolver.enrich(row);
+
+    assertThat(row.tenant).isEqualTo("acme");
   }
 }

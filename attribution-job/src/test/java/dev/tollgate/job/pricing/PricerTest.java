@@ -191,4 +191,54 @@ class PricerTest {
       assertThat(row.costNanos).as(model).isPositive();
     }
   }
+
+  @Test
+  void pricesGpt4oAtTodaysListPriceWithCachedInputOnce() {
+    // 8,000 input of which 2,000 cached, 1,000 output; $2.50 / $1.25 / $10.00 per 1M.
+    Invocation row = usage("gpt-4o-2024-08-06", 8_000, 2_000, 0, 0, 1_000);
+
+    pricer.price(row);
+
+    assertThat(row.costNanos).isEqualTo(6_000L * 2_500 + 2_000L * 1_250 + 1_000L * 10_000);
+    assertThat(row.priceRef).isEqualTo("gpt-4o@2024-10-02");
+  }
+
+  @Test
+  void pricesGpt41() {
+    // $2.00 in, $0.50 cached, $8.00 out per 1M.
+    Invocation row = usage("gpt-4.1", 50_000, 10_000, 0, 0, 2_000);
+
+    pricer.price(row);
+
+    assertThat(row.costNanos).isEqualTo(40_000L * 2_000 + 10_000L * 500 + 2_000L * 8_000);
+  }
+
+  @Test
+  void chargesReasoningTokensOnceAsOutputForO3AndO4Mini() {
+    // Reasoning tokens are part of output_tokens: 3,000 output of which 2,500 reasoning.
+    Invocation o3 = usage("o3", 4_000, 1_000, 0, 0, 3_000);
+    o3.reasoningTokens = 2_500;
+    Invocation o4mini = usage("o4-mini-2025-04-16", 4_000, 1_000, 0, 0, 3_000);
+    o4mini.reasoningTokens = 2_500;
+
+    pricer.price(o3);
+    pricer.price(o4mini);
+
+    // o3 after the 2025-06-10 cut: $2.00 / $0.50 / $8.00; o4-mini: $1.10 / $0.275 / $4.40.
+    assertThat(o3.costNanos).isEqualTo(3_000L * 2_000 + 1_000L * 500 + 3_000L * 8_000);
+    assertThat(o4mini.costNanos).isEqualTo(3_000L * 1_100 + 1_000L * 275 + 3_000L * 4_400);
+  }
+
+  @Test
+  void pricesClaudeOpusWithBothCacheWriteDurations() {
+    // 30,000 input: 10,000 read, 6,000 written of which 2,000 for 1 h, 14,000 plain; 2,000 output.
+    Invocation row = usage("claude-opus-4-1-20250805", 30_000, 10_000, 6_000, 2_000, 2_000);
+
+    pricer.price(row);
+
+    // $15 in, $1.50 read, $18.75 5m write, $30 1h write, $75 out.
+    assertThat(row.costNanos).isEqualTo(14_000L * 15_000 + 10_000L * 1_500 + 4_000L * 18_750
+        + 2_000L * 30_000 + 2_000L * 75_000);
+    assertThat(row.priceRef).isEqualTo("claude-opus-4-1@2025-08-05");
+  }
 }

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tollgate.job.TestEvents;
 import java.io.IOException;
 import java.time.Duration;
+import dev.tollgate.clickhouse.SpendRollup;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import org.apache.flink.api.common.operators.ProcessingTimeService;
@@ -126,5 +128,33 @@ class ClickHouseSinkWriterTest {
     writer.close();
 
     assertThat(inserter.closed).isTrue();
+  }
+
+  @Test
+  void prepareCommitHandsOverEveryRowWrittenSinceTheLastCheckpointAsOneBatch() throws Exception {
+    write(4); // 3 inserted by size, 1 buffered
+
+    Collection<SpendBatch> first = writer.prepareCommit();
+
+    assertThat(inserter.batches).as("every row is in invocations before its batch exists").containsExactly(3, 1);
+    assertThat(first).singleElement().satisfies(batch -> {
+      assertThat(batch.size()).isEqualTo(4);
+      assertThat(batch.batchId()).isEqualTo(SpendRollup.batchIdOf(List.of("e-0", "e-1", "e-2", "e-3")));
+      assertThat(batch.minTsSeconds()).isEqualTo(TestEvents.RECEIVED_AT_US / 1_000_000);
+    });
+    assertThat(writer.prepareCommit()).as("nothing written since").isEmpty();
+  }
+
+  @Test
+  void batchesSurviveTheCheckpointFormat() throws Exception {
+    SpendBatch batch = new SpendBatch(new String[] {"a", "b\u00e9"}, new long[] {10, 3_700});
+    SpendBatchSerializer serializer = new SpendBatchSerializer();
+
+    SpendBatch back = serializer.deserialize(serializer.getVersion(), serializer.serialize(batch));
+
+    assertThat(back).isEqualTo(batch);
+    assertThat(back.batchId()).isEqualTo(SpendRollup.batchIdOf(List.of("b\u00e9", "a")));
+    assertThat(back.maxTsSeconds()).isEqualTo(3_700);
+    assertThatThrownBy(() -> serializer.deserialize(99, new byte[0])).hasMessageContaining("expected: 1");
   }
 }

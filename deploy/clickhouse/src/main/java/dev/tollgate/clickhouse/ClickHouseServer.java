@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs the {@code clickhouse-server} binary as a plain child process with a configuration generated
- * into its own directory (listening on 127.0.0.1 only, user {@code default} with no password).
+ * into its own directory (listening on 127.0.0.1 only, user {@code default} with no password);
+ * optionally as one member of a replicated {@link Cluster} (remote_servers, ZooKeeper, macros).
  *
  * <p>Thread-safe: {@link #close} is idempotent and may be called from any thread, including the JVM
  * shutdown hook this class registers so a crashed test run does not leave the server behind.
@@ -36,6 +37,49 @@ public final class ClickHouseServer implements AutoCloseable {
             List.of(Path.of("/usr/sbin/clickhouse-server"), Path.of("/usr/bin/clickhouse-server"));
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+
+    /**
+     * This server's place in a replicated cluster, every member on 127.0.0.1: what goes into its
+     * {@code remote_servers}, {@code zookeeper}, {@code macros} and {@code distributed_ddl} sections.
+     *
+     * @param name the cluster name, as {@code ON CLUSTER} and {@code Distributed(…)} spell it
+     * @param shards the TCP ports of every member, one list per shard (its replicas)
+     * @param zookeeper ZooKeeper's client address, {@code host:port}
+     * @param shard this server's {@code {shard}} macro (the replication path of its shard)
+     * @param replica this server's {@code {replica}} macro: unique across the whole cluster
+     * @param interserverHttpPort where the other replicas fetch parts from this one
+     */
+    public record Cluster(String name, List<List<Integer>> shards, String zookeeper, String shard, String replica,
+            int interserverHttpPort) {
+
+        private static final java.util.regex.Pattern MACRO = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,64}");
+        private static final java.util.regex.Pattern HOST_PORT = java.util.regex.Pattern.compile("[A-Za-z0-9.-]+:\\d{1,5}");
+
+        public Cluster {
+            if (!ClickHouseClients.isIdentifier(name)) {
+                throw new IllegalArgumentException("name: '" + name + "' (expected: [A-Za-z_][A-Za-z0-9_]*)");
+            }
+            requireNonNull(shards, "shards");
+            if (shards.isEmpty() || shards.stream().anyMatch(List::isEmpty)) {
+                throw new IllegalArgumentException("shards: " + shards + " (expected: at least one shard, each with a replica)");
+            }
+            shards = shards.stream().map(List::copyOf).toList();
+            for (List<Integer> replicas : shards) {
+                for (int port : replicas) {
+                    checkPort("shards", port, false);
+                }
+            }
+            if (zookeeper == null || !HOST_PORT.matcher(zookeeper).matches()) {
+                throw new IllegalArgumentException("zookeeper: '" + zookeeper + "' (expected: host:port)");
+            }
+            for (String[] macro : new String[][] {{"shard", shard}, {"replica", replica}}) {
+                if (macro[1] == null || !MACRO.matcher(macro[1]).matches()) {
+                    throw new IllegalArgumentException(macro[0] + ": '" + macro[1] + "' (expected: [A-Za-z0-9_-]{1,64})");
+                }
+            }
+            checkPort("interserverHttpPort", interserverHttpPort, false);
+        }
+    }
 
     private final Process process;
     private final Path dir;
@@ -65,15 +109,28 @@ public final class ClickHouseServer implements AutoCloseable {
      *     time (the message carries the end of its error log)
      */
     public static ClickHouseServer start(Path dir, int httpPort, int tcpPort) {
+        return start(dir, httpPort, tcpPort, null);
+    }
+
+    /**
+     * As {@link #start(Path, int, int)}, as a member of {@code cluster} (null: a single server).
+     * Both ports must then be real: the cluster layout names them. Starting again on the same
+     * directory after {@link #kill} restarts the same replica with its data.
+     */
+    public static ClickHouseServer start(Path dir, int httpPort, int tcpPort, Cluster cluster) {
         requireNonNull(dir, "dir");
         Path binary = binary().orElseThrow(() -> new IllegalStateException(
                 "clickhouse-server is not installed (looked in " + WELL_KNOWN_BINARIES
                         + " and on PATH); install it with: apt-get install -y clickhouse-server"));
         checkPort("httpPort", httpPort, true);
         checkPort("tcpPort", tcpPort, true);
+        if (cluster != null && (httpPort == 0 || tcpPort == 0)) {
+            throw new IllegalArgumentException("httpPort, tcpPort: " + httpPort + ", " + tcpPort
+                    + " (expected: real ports for a cluster member, its layout names them)");
+        }
         int http = httpPort == 0 ? freePort() : httpPort;
         int tcp = tcpPort == 0 ? freePort(http) : tcpPort;
-        Path config = writeConfig(dir, http, tcp);
+        Path config = writeConfig(dir, http, tcp, cluster);
         Path absDir = dir.toAbsolutePath();
         Process process;
         try {
@@ -103,6 +160,11 @@ public final class ClickHouseServer implements AutoCloseable {
      * (1..65535).
      */
     public static Path writeConfig(Path dir, int httpPort, int tcpPort) {
+        return writeConfig(dir, httpPort, tcpPort, null);
+    }
+
+    /** As {@link #writeConfig(Path, int, int)}, for a member of {@code cluster} (null: a single server). */
+    public static Path writeConfig(Path dir, int httpPort, int tcpPort, Cluster cluster) {
         requireNonNull(dir, "dir");
         checkPort("httpPort", httpPort, false);
         checkPort("tcpPort", tcpPort, false);
@@ -112,8 +174,8 @@ public final class ClickHouseServer implements AutoCloseable {
                 Files.createDirectories(abs.resolve(sub));
             }
             Path config = abs.resolve("config.xml");
-            Files.writeString(config, configXml(abs, httpPort, tcpPort), UTF_8);
-            Files.writeString(abs.resolve("users.xml"), USERS_XML, UTF_8);
+            Files.writeString(config, configXml(abs, httpPort, tcpPort, cluster), UTF_8);
+            Files.writeString(abs.resolve("users.xml"), usersXml(cluster != null), UTF_8);
             return config;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write clickhouse config into " + abs, e);
@@ -136,6 +198,25 @@ public final class ClickHouseServer implements AutoCloseable {
     /** The directory holding the configuration, data and logs. */
     public Path dir() {
         return dir;
+    }
+
+    /** Whether the server process is still running. */
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /**
+     * Kills the server with SIGKILL (a crash: no shutdown, no flush beyond what the OS holds) and
+     * waits for it to be gone. {@link #close} afterwards does nothing more.
+     */
+    public synchronized void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.info("clickhouse server killed http_port={}, pid={}", httpPort, process.pid());
     }
 
     /** Stops the server with SIGTERM and waits for it to exit (SIGKILL if it does not in time). */
@@ -262,11 +343,11 @@ public final class ClickHouseServer implements AutoCloseable {
         return Optional.empty();
     }
 
-    private static String configXml(Path dir, int httpPort, int tcpPort) {
+    private static String configXml(Path dir, int httpPort, int tcpPort, Cluster cluster) {
         String d = xmlEscape(dir.toString());
         // 18.16 wants the <yandex> root and trailing slashes on directory paths. No
-        // interserver_http_port: a single server has no replicas to talk to.
-        return """
+        // interserver_http_port for a single server: it has no replicas to talk to.
+        String xml = """
                 <?xml version="1.0"?>
                 <!-- Generated by Tollgate for a local, single-user ClickHouse server. -->
                 <yandex>
@@ -292,6 +373,63 @@ public final class ClickHouseServer implements AutoCloseable {
                     <max_concurrent_queries>100</max_concurrent_queries>
                 </yandex>
                 """.formatted(d, httpPort, tcpPort);
+        return cluster == null ? xml : xml.replace("</yandex>", clusterXml(cluster) + "</yandex>");
+    }
+
+    private static String clusterXml(Cluster cluster) {
+        StringBuilder shards = new StringBuilder();
+        for (List<Integer> replicas : cluster.shards()) {
+            // internal_replication: a Distributed insert writes each block to ONE replica of the
+            // shard and the Replicated table copies it to the others (writing every replica itself
+            // would double rows whenever one of those writes is retried).
+            shards.append("            <shard>\n                <internal_replication>true</internal_replication>\n");
+            for (int port : replicas) {
+                shards.append("                <replica><host>127.0.0.1</host><port>").append(port).append("</port></replica>\n");
+            }
+            shards.append("            </shard>\n");
+        }
+        int colon = cluster.zookeeper().lastIndexOf(':');
+        // session_timeout_ms: how long a SIGKILLed replica's ZooKeeper session (and its is_active
+        // node, which blocks the restarted replica) outlives it. distributed_ddl: the queue that
+        // ON CLUSTER statements go through.
+        return """
+                    <interserver_http_host>127.0.0.1</interserver_http_host>
+                    <interserver_http_port>%1$d</interserver_http_port>
+                    <remote_servers>
+                        <%2$s>
+                %3$s        </%2$s>
+                    </remote_servers>
+                    <zookeeper>
+                        <node><host>%4$s</host><port>%5$s</port></node>
+                        <session_timeout_ms>5000</session_timeout_ms>
+                    </zookeeper>
+                    <macros>
+                        <cluster>%2$s</cluster>
+                        <shard>%6$s</shard>
+                        <replica>%7$s</replica>
+                    </macros>
+                    <distributed_ddl>
+                        <path>/clickhouse/task_queue/ddl</path>
+                    </distributed_ddl>
+                """.formatted(cluster.interserverHttpPort(), cluster.name(), shards,
+                xmlEscape(cluster.zookeeper().substring(0, colon)), cluster.zookeeper().substring(colon + 1),
+                cluster.shard(), cluster.replica());
+    }
+
+    private static String usersXml(boolean cluster) {
+        if (!cluster) {
+            return USERS_XML;
+        }
+        // insert_distributed_sync: an INSERT into a Distributed table returns once the shard holds
+        // the rows (not when they are queued on the receiving server), so a read right after it, like
+        // the rollup committer's, sees them; a crash of the receiving server loses no acknowledged row.
+        // distributed_product_mode=global: an IN (SELECT … FROM <Distributed>) inside a Distributed
+        // query (the rollup committer, the analytics API's top-N) runs its subquery once over the
+        // whole cluster, not per shard against partial data.
+        return USERS_XML.replace("</allow_experimental_low_cardinality_type>\n",
+                "</allow_experimental_low_cardinality_type>\n"
+                        + "                    <insert_distributed_sync>1</insert_distributed_sync>\n"
+                        + "                    <distributed_product_mode>global</distributed_product_mode>\n");
     }
 
     // allow_experimental_low_cardinality_type lives in the server profile, never in client code:
@@ -336,7 +474,7 @@ public final class ClickHouseServer implements AutoCloseable {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 
-    private static int freePort(int... avoid) {
+    static int freePort(int... avoid) {
         for (int attempt = 0; attempt < 10; attempt++) {
             try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
                 int port = socket.getLocalPort();

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -19,12 +20,22 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 import com.clickhouse.client.api.Client;
+import dev.tollgate.config.ConfigReader;
+import dev.tollgate.config.ConfigSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Applies the schema migrations shipped as classpath resources under {@code clickhouse/migrations/}
  * (listed by the build-generated {@code index.txt}) to one database, each at most once.
+ *
+ * <p>Two variants with the same file names: the single-node schema ({@code deploy/clickhouse/migrations},
+ * {@link #apply(Client, String)}) and the cluster schema ({@code deploy/clickhouse/migrations-cluster},
+ * {@link #apply(Client, String, String)} with a cluster name, i.e. {@code clickhouse.cluster} set):
+ * {@code Replicated*MergeTree} tables named {@code <table>_local} on every node and {@code Distributed}
+ * tables under the single-node names, created with {@code ON CLUSTER}. In cluster files the runner
+ * replaces {@value #CLUSTER_PLACEHOLDER} and {@value #DATABASE_PLACEHOLDER} (checked identifiers);
+ * ClickHouse itself expands the server macros {@code {shard}}, {@code {replica}} and {@code {database}}.
  *
  * <p>Not safe to run concurrently against the same database from several processes: two runners
  * could both apply a migration (the DDL files use IF NOT EXISTS, so that is harmless for them).
@@ -33,7 +44,9 @@ public final class Migrations {
 
     private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
     static final String RESOURCE_DIR = "clickhouse/migrations/";
-    private static final String INDEX = RESOURCE_DIR + "index.txt";
+    static final String CLUSTER_RESOURCE_DIR = "clickhouse/migrations-cluster/";
+    static final String CLUSTER_PLACEHOLDER = "${cluster}";
+    static final String DATABASE_PLACEHOLDER = "${database}";
     private static final Pattern NAME = Pattern.compile("\\d{3}_[A-Za-z0-9_]+\\.sql");
     // A statement ends with ';' at the end of a line; ';' inside a line (in a string) does not split.
     private static final Pattern STATEMENT_END = Pattern.compile(";[ \\t]*(\\r?\\n|$)");
@@ -70,18 +83,39 @@ public final class Migrations {
      * {@code "default"}, not for {@code database}.
      */
     public static List<String> apply(Client client, String database) {
-        return apply(client, database, load());
+        return apply(client, database, load(), null);
+    }
+
+    /**
+     * As {@link #apply(Client, String)}; when {@code cluster} is not null or blank, applies the
+     * cluster variant on every node of that cluster ({@code ON CLUSTER}, through the server's
+     * {@code distributed_ddl} queue), so the client may point at any node. Every node must be up:
+     * an ON CLUSTER statement waits for all of them ({@code distributed_ddl_task_timeout}, 180 s by
+     * default) and fails if one does not answer (it still runs there once the node is back).
+     */
+    public static List<String> apply(Client client, String database, String cluster) {
+        boolean clustered = cluster != null && !cluster.isBlank();
+        return apply(client, database, clustered ? loadCluster() : load(), clustered ? cluster : null);
     }
 
     static List<String> apply(Client client, String database, List<Migration> migrations) {
+        return apply(client, database, migrations, null);
+    }
+
+    static List<String> apply(Client client, String database, List<Migration> migrations, String cluster) {
         requireNonNull(client, "client");
         requireNonNull(migrations, "migrations");
         String db = ClickHouseClients.quoteIdentifier(database);
-        ClickHouseClients.execute(client, "CREATE DATABASE IF NOT EXISTS " + db);
-        // ReplacingMergeTree keyed by name: recording a migration twice still reads back once.
-        ClickHouseClients.execute(client, "CREATE TABLE IF NOT EXISTS " + db + ".schema_migrations ("
+        String onCluster = cluster == null ? "" : " ON CLUSTER " + ClickHouseClients.quoteIdentifier(cluster);
+        ClickHouseClients.execute(client, "CREATE DATABASE IF NOT EXISTS " + db + onCluster);
+        // ReplacingMergeTree keyed by name: recording a migration twice still reads back once. On a
+        // cluster, one table replicated to EVERY node (its Keeper path has no {shard}; {replica}
+        // is unique cluster-wide), so whichever node the runner reaches next knows what ran.
+        String engine = cluster == null ? "ReplacingMergeTree(applied_at)"
+                : "ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/schema_migrations', '{replica}', applied_at)";
+        ClickHouseClients.execute(client, "CREATE TABLE IF NOT EXISTS " + db + ".schema_migrations" + onCluster + " ("
                 + "name String, checksum String, applied_at DateTime('UTC')"
-                + ") ENGINE = ReplacingMergeTree(applied_at) ORDER BY name");
+                + ") ENGINE = " + engine + " ORDER BY name");
         Map<String, String> applied = new HashMap<>();
         for (List<String> row : ClickHouseClients.queryRows(client,
                 "SELECT name, any(checksum) FROM " + db + ".schema_migrations GROUP BY name")) {
@@ -98,24 +132,49 @@ public final class Migrations {
                 continue;
             }
             for (String statement : migration.statements()) {
-                ClickHouseClients.execute(client, database, statement);
+                ClickHouseClients.execute(client, database, cluster == null ? statement : render(statement, cluster, database));
             }
             ClickHouseClients.execute(client, "INSERT INTO " + db + ".schema_migrations (name, checksum, applied_at) VALUES ("
                     + ClickHouseClients.quoteString(migration.name()) + ", "
                     + ClickHouseClients.quoteString(migration.checksum()) + ", now())");
-            LOG.info("clickhouse migration applied migration={}, database={}", migration.name(), database);
+            LOG.info("clickhouse migration applied migration={}, database={}, cluster={}", migration.name(), database,
+                    cluster == null ? "none" : cluster);
             done.add(migration.name());
         }
         return List.copyOf(done);
     }
 
-    /** The migrations on the classpath, in the order they apply. */
+    /** The single-node migrations on the classpath, in the order they apply. */
     public static List<Migration> load() {
+        return load(RESOURCE_DIR);
+    }
+
+    /** The cluster migrations on the classpath (same names as {@link #load}), in the order they apply. */
+    public static List<Migration> loadCluster() {
+        return load(CLUSTER_RESOURCE_DIR);
+    }
+
+    /**
+     * A cluster migration statement with {@value #CLUSTER_PLACEHOLDER} and {@value #DATABASE_PLACEHOLDER}
+     * replaced by the quoted identifiers.
+     */
+    static String render(String statement, String cluster, String database) {
+        String out = statement.replace(CLUSTER_PLACEHOLDER, ClickHouseClients.quoteIdentifier(cluster))
+                .replace(DATABASE_PLACEHOLDER, ClickHouseClients.quoteIdentifier(database));
+        if (out.contains("${")) {
+            throw new IllegalStateException("unknown placeholder in migration statement (expected only "
+                    + CLUSTER_PLACEHOLDER + " and " + DATABASE_PLACEHOLDER + "): " + statement);
+        }
+        return out;
+    }
+
+    private static List<Migration> load(String resourceDir) {
+        String indexName = resourceDir + "index.txt";
         ClassLoader loader = Migrations.class.getClassLoader();
         TreeSet<String> names = new TreeSet<>();
-        try (InputStream index = loader.getResourceAsStream(INDEX)) {
+        try (InputStream index = loader.getResourceAsStream(indexName)) {
             if (index == null) {
-                throw new IllegalStateException("no " + INDEX + " on the classpath (generated by the tollgate-clickhouse build)");
+                throw new IllegalStateException("no " + indexName + " on the classpath (generated by the tollgate-clickhouse build)");
             }
             BufferedReader reader = new BufferedReader(new InputStreamReader(index, UTF_8));
             for (String line = reader.readLine(); line != null; line = reader.readLine()) {
@@ -129,13 +188,13 @@ public final class Migrations {
                 names.add(name);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + INDEX, e);
+            throw new UncheckedIOException("cannot read " + indexName, e);
         }
         List<Migration> migrations = new ArrayList<>();
         for (String name : names) {
-            try (InputStream in = loader.getResourceAsStream(RESOURCE_DIR + name)) {
+            try (InputStream in = loader.getResourceAsStream(resourceDir + name)) {
                 if (in == null) {
-                    throw new IllegalStateException("migration listed in " + INDEX + " but missing: " + name);
+                    throw new IllegalStateException("migration listed in " + indexName + " but missing: " + name);
                 }
                 migrations.add(new Migration(name, new String(in.readAllBytes(), UTF_8)));
             } catch (IOException e) {
@@ -168,14 +227,18 @@ public final class Migrations {
     }
 
     /**
-     * Applies the migrations: {@code --url U [--user default] [--password P] [--database tollgate]}.
-     * Prints one line per migration applied.
+     * Applies the migrations: {@code --url U [--user default] [--password P] [--database tollgate]
+     * [--cluster NAME]} (with {@code --cluster}, the cluster variant on every node of that cluster),
+     * or {@code --config tollgate.yaml}: the same from the file's {@code clickhouse.url}, {@code user},
+     * {@code password}, {@code database} and {@code cluster} keys (environment overrides apply, e.g.
+     * {@code TOLLGATE_CLICKHOUSE_PASSWORD}). Prints one line per migration applied.
      */
     public static void main(String[] args) {
         String url = null;
         String user = "default";
         String password = "";
         String database = "tollgate";
+        String cluster = null;
         for (int i = 0; i < args.length; i += 2) {
             if (i + 1 >= args.length) {
                 usage("missing value for " + args[i]);
@@ -186,6 +249,22 @@ public final class Migrations {
                 case "--user" -> user = value;
                 case "--password" -> password = value;
                 case "--database" -> database = value;
+                case "--cluster" -> cluster = value;
+                case "--config" -> {
+                    try {
+                        ConfigReader config = new ConfigReader(ConfigSource.load(Path.of(value), System.getenv()));
+                        url = config.string("clickhouse.url", "http://127.0.0.1:8123");
+                        user = config.string("clickhouse.user", "default");
+                        password = config.string("clickhouse.password", "");
+                        database = config.string("clickhouse.database", "tollgate");
+                        // Empty (the default): a single server and the single-node migrations.
+                        String configured = config.string("clickhouse.cluster", "");
+                        config.validate();
+                        cluster = configured.isBlank() ? null : configured;
+                    } catch (RuntimeException e) {
+                        usage("--config " + value + ": " + e.getMessage());
+                    }
+                }
                 default -> usage("unknown option " + args[i]);
             }
         }
@@ -195,8 +274,11 @@ public final class Migrations {
         if (!ClickHouseClients.isIdentifier(database)) {
             usage("--database: '" + database + "' (expected: [A-Za-z_][A-Za-z0-9_]*)");
         }
+        if (cluster != null && !ClickHouseClients.isIdentifier(cluster)) {
+            usage("--cluster: '" + cluster + "' (expected: [A-Za-z_][A-Za-z0-9_]*)");
+        }
         try (Client client = ClickHouseClients.create(url, user, password, "default")) {
-            List<String> applied = apply(client, database);
+            List<String> applied = apply(client, database, cluster);
             for (String name : applied) {
                 System.out.println("applied " + name);
             }
@@ -209,7 +291,8 @@ public final class Migrations {
 
     private static void usage(String problem) {
         System.err.println("migrations: " + problem);
-        System.err.println("usage: Migrations --url URL [--user default] [--password P] [--database tollgate]");
+        System.err.println("usage: Migrations --url URL [--user default] [--password P] [--database tollgate] [--cluster NAME]");
+        System.err.println("       Migrations --config tollgate.yaml");
         System.exit(2);
     }
 }

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.LoggerFactory;
 
 /**
- * A faithful fake of the OpenAI and Anthropic HTTP APIs on one port, for tests, benchmarks and
+ * A faithful fake of the OpenAI, Azure OpenAI, Anthropic and Gemini HTTP APIs on one port, for tests, benchmarks and
  * manual runs: the documented JSON shapes, server-sent-event streams (one flush per event), usage
  * fields, error bodies, and rate-limit, retry and request-id headers.
  *
@@ -39,6 +39,13 @@ import org.slf4j.LoggerFactory;
  *       anthropic-version} required, else 400): {@code POST /v1/messages} (JSON, or SSE with
  *       {@code "stream":true}), {@code POST /v1/messages/count_tokens}, {@code GET /v1/models},
  *       {@code GET /v1/models/{id}}.
+ *   <li>Gemini ({@code x-goog-api-key} or query {@code key=} required, else 403): {@code POST
+ *       /v1beta/models/{m}:generateContent}, {@code :streamGenerateContent?alt=sse} (cumulative
+ *       {@code usageMetadata} snapshots, zero counts left out, no sentinel event) and {@code
+ *       :countTokens}; see {@code GeminiProtocol}.
+ *   <li>Azure OpenAI ({@code api-key} or a bearer token, else 401): {@code POST
+ *       /openai/deployments/{d}/chat/completions?api-version=…} and {@code POST
+ *       /openai/v1/chat/completions}; see {@code AzureProtocol}.
  * </ul>
  *
  * A request goes to the Anthropic protocol when its path starts with {@code /v1/messages} or it
@@ -99,7 +106,8 @@ public final class FakeProvider implements AutoCloseable {
     this.requestLog = new RequestLog(builder.recordLimit);
     this.group = new MultiThreadIoEventLoopGroup(
         builder.ioThreads, new DefaultThreadFactory("fake-provider", true), NioIoHandler.newFactory());
-    List<Protocol> protocols = List.of(new AnthropicProtocol(), new OpenAiProtocol());
+    List<Protocol> protocols =
+        List.of(new AzureProtocol(), new GeminiProtocol(), new AnthropicProtocol(), new OpenAiProtocol());
     boolean compression = builder.compression;
     try {
       this.serverChannel = new ServerBootstrap()

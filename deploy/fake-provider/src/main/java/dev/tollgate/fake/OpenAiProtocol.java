@@ -219,7 +219,7 @@ final class OpenAiProtocol implements Protocol {
     }
   }
 
-  private static ObjectNode completionUsage(Usage usage) {
+  static ObjectNode completionUsage(Usage usage) {
     ObjectNode node = Json.object();
     node.put("prompt_tokens", usage.input());
     node.put("completion_tokens", usage.output());

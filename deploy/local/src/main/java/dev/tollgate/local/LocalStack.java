@@ -1,5 +1,9 @@
 package dev.tollgate.local;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.tollgate.clickhouse.ClickHouseClients;
 import dev.tollgate.clickhouse.Migrations;
 import dev.tollgate.config.ConfigException;
@@ -19,20 +23,32 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The Java half of {@code ./tollgate}: resolves settings for the shell script and prepares a
- * started stack (ClickHouse migrations, Kafka topics, the analytics token and the edge's HMAC
- * secret). Every step is idempotent, so {@code ./tollgate up} may run it any number of times.
+ * started stack (ClickHouse migrations, Kafka topics, the directory seed, the analytics token and
+ * the edge's HMAC secret). Every step is idempotent, so {@code ./tollgate up} may run it any number of times.
  *
  * <p>Runs once per command, single-threaded.
  */
 public final class LocalStack {
+
+  /** The directory seed, next to the configuration file. */
+  static final String DIRECTORY_SEED = "directory.yaml";
+  /** Created below with the other topics; kafka.topics.directory must name it. */
+  static final String DIRECTORY_TOPIC = "tollgate.directory";
+  private static final List<String> DIRECTORY_FIELDS = List.of("tenant", "team", "user", "service", "cost_center");
 
   private LocalStack() {}
 
@@ -43,10 +59,11 @@ public final class LocalStack {
     }
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
     try {
-      LocalSettings settings = LocalSettings.from(ConfigSource.fromArgs(rest));
+      ConfigSource source = ConfigSource.fromArgs(rest);
+      LocalSettings settings = LocalSettings.from(source);
       switch (args[0]) {
         case "env" -> printShellVariables(settings);
-        case "bootstrap" -> bootstrap(settings);
+        case "bootstrap" -> bootstrap(settings, Path.of(source.origin()).resolveSibling(DIRECTORY_SEED));
         default -> {
           System.err.println("unknown command: " + args[0] + " (expected: env, bootstrap)");
           System.exit(2);
@@ -62,7 +79,7 @@ public final class LocalStack {
     settings.shellVariables().forEach((k, v) -> System.out.println(k + "='" + v.replace("'", "'\\''") + "'"));
   }
 
-  static void bootstrap(LocalSettings s) throws Exception {
+  static void bootstrap(LocalSettings s, Path directorySeed) throws Exception {
     Files.createDirectories(s.dataDir());
     try (var client = ClickHouseClients.create(
         s.clickhouseUrl().toString(), s.clickhouseUser(), s.clickhousePassword(), "default")) {
@@ -71,6 +88,7 @@ public final class LocalStack {
           + (applied.isEmpty() ? "none (up to date)" : String.join(", ", applied)));
     }
     createTopics(s);
+    seedDirectory(s, directorySeed);
     String token = ensureAnalyticsToken(s.dataDir().resolve("analytics-token"), s.tokensFile());
     ensureSecret(s.dataDir().resolve("edge-hmac-secret"));
     System.out.println("analytics token: " + s.dataDir().resolve("analytics-token") + " (" + token.length() + " chars)");
@@ -85,7 +103,7 @@ public final class LocalStack {
       List<NewTopic> wanted = List.of(
           new NewTopic(s.invocationsTopic(), s.invocationsPartitions(), (short) 1),
           new NewTopic(s.deadLetterTopic(), 1, (short) 1),
-          new NewTopic("tollgate.directory", 1, (short) 1)
+          new NewTopic(DIRECTORY_TOPIC, 1, (short) 1)
               .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
           new NewTopic("tollgate.prices", 1, (short) 1)
               .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
@@ -98,6 +116,70 @@ public final class LocalStack {
     } catch (java.util.concurrent.TimeoutException e) {
       throw new IllegalStateException("kafka at " + s.kafkaBootstrap() + " did not answer within 30 s", e);
     }
+  }
+
+  /**
+   * Publishes the directory seed file (next to the configuration file) to the directory topic,
+   * one record per key fingerprint, value the entry as JSON. Idempotent: the topic is compacted
+   * and keyed by fingerprint, so publishing the same entries again leaves the same table.
+   */
+  static void seedDirectory(LocalSettings s, Path file) throws IOException, InterruptedException, ExecutionException {
+    if (!Files.exists(file)) {
+      System.out.println("kafka: no directory seed (" + file + " does not exist)");
+      return;
+    }
+    Map<String, String> entries = directoryEntries(file);
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, s.kafkaBootstrap());
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+    try (KafkaProducer<String, String> producer =
+        new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
+      List<Future<RecordMetadata>> sent = new java.util.ArrayList<>();
+      entries.forEach((key, json) -> sent.add(producer.send(new ProducerRecord<>(DIRECTORY_TOPIC, key, json))));
+      for (Future<RecordMetadata> f : sent) {
+        f.get();
+      }
+    }
+    System.out.println("kafka: directory seeded from " + file + " (" + entries.size() + " keys)");
+  }
+
+  /** The seed file's entries: key fingerprint -> JSON value; every problem reported at once. */
+  static Map<String, String> directoryEntries(Path file) throws IOException {
+    ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+    JsonNode root = yaml.readTree(file.toFile());
+    JsonNode keys = root == null ? null : root.get("keys");
+    List<String> problems = new java.util.ArrayList<>();
+    Map<String, String> entries = new java.util.TreeMap<>();
+    if (keys != null && !keys.isNull() && !keys.isObject()) {
+      problems.add("keys: not a mapping (expected: key fingerprint -> fields)");
+    } else if (keys != null) {
+      for (var key : keys.properties()) {
+        String at = "keys." + key.getKey();
+        if (!key.getKey().matches("[0-9a-f]{16,128}")) {
+          problems.add(at + ": not a key fingerprint (expected: lower-case hex, as in invocations.key_fingerprint)");
+        }
+        if (!key.getValue().isObject()) {
+          problems.add(at + ": not a mapping (expected: tenant, team, user, service, cost_center)");
+          continue;
+        }
+        ObjectNode value = yaml.createObjectNode();
+        for (var field : key.getValue().properties()) {
+          if (!DIRECTORY_FIELDS.contains(field.getKey())) {
+            problems.add(at + "." + field.getKey() + ": unknown field (expected: one of " + DIRECTORY_FIELDS + ")");
+          } else if (!field.getValue().isValueNode() || field.getValue().isNull()) {
+            problems.add(at + "." + field.getKey() + ": not a string");
+          } else {
+            value.put(field.getKey(), field.getValue().asText());
+          }
+        }
+        entries.put(key.getKey(), value.toString());
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(file + ": invalid directory:\n  " + String.join("\n  ", problems));
+    }
+    return entries;
   }
 
   /**

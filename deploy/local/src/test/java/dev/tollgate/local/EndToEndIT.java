@@ -78,6 +78,8 @@ class EndToEndIT {
           port: %d
           admin_port: %d
           key_fingerprint_secret: e2e-secret
+          spool:
+            dir: %s
         providers:
           openai:
             base_url: %s
@@ -97,7 +99,7 @@ class EndToEndIT {
             - name: e2e
               tenant: default
               sha256: %s
-        """.formatted(freePort(), freePort(), provider.baseUrl(), kafka.bootstrapServers(),
+        """.formatted(freePort(), freePort(), temp.resolve("spool"), provider.baseUrl(), kafka.bootstrapServers(),
         clickhouse.httpUrl(), clickhouse.database(), temp.resolve("checkpoints").toUri(), freePort(),
         LocalStack.sha256Hex(TOKEN));
     ConfigSource config = ConfigSource.parse("e2e.yaml", yaml, Map.of());

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,20 +29,42 @@ public final class EdgeConfig {
   /** Wire protocols an upstream can speak. */
   public static final Set<String> PROTOCOLS = Set.of("openai", "anthropic", "gemini");
 
-  /** Built-in providers and their public base URLs; each speaks the protocol of its own name. */
+  /** Built-in providers and their public base URLs; each speaks the protocol of its own name, except Azure (openai). */
   static final Map<String, String> BUILT_IN_PROVIDERS = Map.of(
       "openai", "https://api.openai.com",
       "anthropic", "https://api.anthropic.com",
-      "gemini", "https://generativelanguage.googleapis.com");
+      "gemini", "https://generativelanguage.googleapis.com",
+      "azure", "https://{resource}.openai.azure.com");
+
+  /** The provider whose first path segment after the prefix names the Azure resource. */
+  public static final String AZURE = "azure";
+
+  /** Where a resource name goes in the Azure base URL template. */
+  public static final String RESOURCE_PLACEHOLDER = "{resource}";
 
   private static final Pattern PROVIDER_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
 
-  /** One upstream reachable under {@code /{name}/...}. */
-  public record Provider(String name, URI baseUrl, String protocol) {
+  /**
+   * One upstream reachable under {@code /{name}/...}. For Azure ({@code resourceInPath}), requests
+   * are {@code /azure/{resource}/...} and {@code baseUrlTemplate} may contain {@value
+   * #RESOURCE_PLACEHOLDER}; {@code baseUrl} is then the template with an example resource, for
+   * display. For every other provider the template is the base URL.
+   */
+  public record Provider(String name, URI baseUrl, String protocol, String baseUrlTemplate, boolean resourceInPath) {
     public Provider {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(baseUrl, "baseUrl");
       Objects.requireNonNull(protocol, "protocol");
+      Objects.requireNonNull(baseUrlTemplate, "baseUrlTemplate");
+    }
+
+    public Provider(String name, URI baseUrl, String protocol) {
+      this(name, baseUrl, protocol, baseUrl.toString(), false);
+    }
+
+    /** The base URL for an Azure resource (a validated DNS label). */
+    public URI baseUrlFor(String resource) {
+      return URI.create(baseUrlTemplate.replace(RESOURCE_PLACEHOLDER, resource));
     }
   }
 
@@ -52,12 +75,20 @@ public final class EdgeConfig {
   private final byte[] keyFingerprintSecret;
   private final boolean keyFingerprintSecretGenerated;
   private final long maxBodyBytes;
+  private final int maxHeaderBytes;
+  private final Duration clientHeaderTimeout;
+  private final Duration clientBodyTimeout;
+  private final Duration clientIdleTimeout;
   private final Duration upstreamConnectTimeout;
   private final Duration upstreamReadTimeout;
   private final Duration upstreamIdleTimeout;
   private final int upstreamMaxIdlePerHost;
   private final Duration shutdownGracePeriod;
   private final int publishQueueCapacity;
+  private final boolean injectStreamUsage;
+  private final Path spoolDir;
+  private final long spoolMaxBytes;
+  private final Duration spoolFsyncInterval;
   private final String instanceId;
   private final Map<String, Provider> providers;
   private final String kafkaBootstrapServers;
@@ -87,6 +118,12 @@ public final class EdgeConfig {
     }
     keyFingerprintSecret = secretBytes;
     maxBodyBytes = r.longValue("edge.max_body_bytes", 32L * 1024 * 1024, 1, Long.MAX_VALUE);
+    maxHeaderBytes = r.integer("edge.max_header_bytes", 64 * 1024, 1024, 16 * 1024 * 1024);
+    // Slow-client protection: a connection that does not deliver a request's headers, or its body,
+    // in time is closed, so idle or trickling sockets cannot pin the edge's resources.
+    clientHeaderTimeout = r.duration("edge.client_header_timeout", Duration.ofSeconds(10));
+    clientBodyTimeout = r.duration("edge.client_body_timeout", Duration.ofSeconds(60));
+    clientIdleTimeout = r.duration("edge.client_idle_timeout", Duration.ofSeconds(75));
     upstreamConnectTimeout = r.duration("edge.upstream_connect_timeout", Duration.ofSeconds(10));
     // Reasoning models can think for minutes before the first byte of a non-stream response.
     upstreamReadTimeout = r.duration("edge.upstream_read_timeout", Duration.ofSeconds(300));
@@ -95,6 +132,15 @@ public final class EdgeConfig {
     shutdownGracePeriod = r.duration("edge.shutdown_grace_period", Duration.ofSeconds(20));
     publishQueueCapacity = r.integer("edge.publish_queue_capacity", 10_000, 1, 10_000_000);
     instanceId = r.string("edge.instance_id", defaultInstanceId());
+    injectStreamUsage = r.bool("edge.inject_stream_usage", true);
+    String dataDir = r.string("data_dir", ".tollgate");
+    spoolDir = Path.of(r.string("edge.spool.dir", Path.of(dataDir, "edge-spool").toString()));
+    // 0 turns the spool off: events Kafka cannot take are then dropped (and counted).
+    spoolMaxBytes = r.longValue("edge.spool.max_bytes", 1L << 30, 0, Long.MAX_VALUE);
+    if (spoolMaxBytes > 0 && spoolMaxBytes < 64 * 1024) {
+      r.problem("edge.spool.max_bytes", spoolMaxBytes + " (expected: 0 to disable, or >= 65536)");
+    }
+    spoolFsyncInterval = r.duration("edge.spool.fsync_interval", Duration.ofSeconds(1));
     providers = readProviders(r);
     kafkaBootstrapServers = r.string("kafka.bootstrap_servers", "127.0.0.1:9092");
     invocationsTopic = r.string("kafka.topics.invocations", "tollgate.invocations");
@@ -118,6 +164,13 @@ public final class EdgeConfig {
         continue;
       }
       String defaultUrl = BUILT_IN_PROVIDERS.get(name);
+      if (name.equals(AZURE)) {
+        Provider azure = readAzure(r, prefix, defaultUrl);
+        if (azure != null) {
+          out.put(name, azure);
+        }
+        continue;
+      }
       URI baseUrl = r.httpUrl(prefix + "base_url", defaultUrl);
       // Extra providers are usually OpenAI-compatible servers (vLLM, OpenRouter, gateways).
       String protocol = r.oneOf(prefix + "protocol", defaultUrl != null ? name : "openai", PROTOCOLS);
@@ -126,6 +179,28 @@ public final class EdgeConfig {
       }
     }
     return Map.copyOf(out);
+  }
+
+  /** Azure OpenAI: a base URL template where {@value #RESOURCE_PLACEHOLDER} is the resource named in the path. */
+  private static Provider readAzure(ConfigReader r, String prefix, String defaultUrl) {
+    String template = r.string(prefix + "base_url", defaultUrl).trim();
+    while (template.endsWith("/")) {
+      template = template.substring(0, template.length() - 1);
+    }
+    String protocol = r.oneOf(prefix + "protocol", "openai", PROTOCOLS);
+    try {
+      URI example = new URI(template.replace(RESOURCE_PLACEHOLDER, "resource"));
+      String scheme = example.getScheme();
+      if (scheme == null || !(scheme.equals("http") || scheme.equals("https")) || example.getHost() == null) {
+        r.problem(prefix + "base_url", template + " (expected: an http:// or https:// URL, optionally with "
+            + RESOURCE_PLACEHOLDER + " in the host)");
+        return null;
+      }
+      return new Provider(AZURE, example, protocol, template, true);
+    } catch (URISyntaxException e) {
+      r.problem(prefix + "base_url", template + " (expected: a URL; " + e.getReason() + ")");
+      return null;
+    }
   }
 
   private static byte[] readSecretFile(ConfigReader r, String file) {
@@ -184,6 +259,29 @@ public final class EdgeConfig {
     return maxBodyBytes;
   }
 
+  /** Largest request line plus headers; larger ones are answered 431. */
+  public int maxHeaderBytes() {
+    return maxHeaderBytes;
+  }
+
+  /**
+   * Longest time from the start of a request (or of an idle kept-alive connection) until its
+   * headers are complete; then the connection is closed.
+   */
+  public Duration clientHeaderTimeout() {
+    return clientHeaderTimeout;
+  }
+
+  /** Longest time for the whole request body to arrive once the headers are in; then 408 and close. */
+  public Duration clientBodyTimeout() {
+    return clientBodyTimeout;
+  }
+
+  /** Longest time a kept-alive client connection may sit idle between requests. */
+  public Duration clientIdleTimeout() {
+    return clientIdleTimeout;
+  }
+
   public Duration upstreamConnectTimeout() {
     return upstreamConnectTimeout;
   }
@@ -208,6 +306,29 @@ public final class EdgeConfig {
 
   public int publishQueueCapacity() {
     return publishQueueCapacity;
+  }
+
+  /**
+   * True when OpenAI-protocol chat streams get {@code stream_options.include_usage} added upstream
+   * (and the usage-only chunk removed before the client) so their usage is exact.
+   */
+  public boolean injectStreamUsage() {
+    return injectStreamUsage;
+  }
+
+  /** Directory of the disk spool (one per edge instance). */
+  public Path spoolDir() {
+    return spoolDir;
+  }
+
+  /** Bound of the disk spool in bytes; 0 when the spool is off. */
+  public long spoolMaxBytes() {
+    return spoolMaxBytes;
+  }
+
+  /** Longest time spooled events stay only in the page cache (lost on a machine crash, not a process crash). */
+  public Duration spoolFsyncInterval() {
+    return spoolFsyncInterval;
   }
 
   public String instanceId() {

@@ -5,6 +5,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 
 /**
  * The edge's counters, rendered in the Prometheus text format. Labels are low-cardinality by
@@ -19,6 +20,9 @@ public final class EdgeMetrics {
   private final LongAdder tagsDropped = new LongAdder();
   private final LongAdder originConnects = new LongAdder();
   private final AtomicInteger inFlight = new AtomicInteger();
+  private volatile LongSupplier spoolBytes = () -> 0;
+  private volatile LongSupplier spoolRecords = () -> 0;
+  private volatile LongSupplier spoolCorrupt = () -> 0;
 
   /** One proxied request finished with {@code status} ({@code outcome} = ok, timeout, ...). */
   public void requestCompleted(String provider, int status, String outcome) {
@@ -30,14 +34,26 @@ public final class EdgeMetrics {
     event("published");
   }
 
-  /** An event was not handed to Kafka because the publish queue was full (or publishing is off). */
+  /** An event was lost: the spool was full or absent (or Kafka rejected it for good). */
   public void eventDropped() {
     event("dropped");
   }
 
-  /** Kafka rejected or timed out an event. */
-  public void eventFailed() {
-    event("failed");
+  /** An event went to the disk spool instead of Kafka. */
+  public void eventSpooled() {
+    event("spooled");
+  }
+
+  /** {@code count} spooled events were delivered to Kafka. */
+  public void eventsReplayed(int count) {
+    events.computeIfAbsent("replayed", k -> new LongAdder()).add(count);
+  }
+
+  /** Registers the spool's gauges (bytes on disk, records waiting, corrupt records skipped). */
+  public void spoolGauges(LongSupplier bytes, LongSupplier records, LongSupplier corrupt) {
+    this.spoolBytes = bytes;
+    this.spoolRecords = records;
+    this.spoolCorrupt = corrupt;
   }
 
   public void tagsDropped(int count) {
@@ -60,7 +76,7 @@ public final class EdgeMetrics {
     return inFlight.get();
   }
 
-  /** Count of events with {@code result} (published, dropped, failed). */
+  /** Count of events with {@code result} (published, spooled, replayed, dropped). */
   public long events(String result) {
     LongAdder adder = events.get(result);
     return adder == null ? 0 : adder.sum();
@@ -79,9 +95,18 @@ public final class EdgeMetrics {
         out.append("edge_requests_total{").append(labels).append("} ").append(n.sum()).append('\n'));
     out.append("# HELP edge_events_total Invocation events by publish result.\n");
     out.append("# TYPE edge_events_total counter\n");
-    for (String result : new String[] {"published", "dropped", "failed"}) {
+    for (String result : new String[] {"published", "spooled", "replayed", "dropped"}) {
       out.append("edge_events_total{result=\"").append(result).append("\"} ").append(events(result)).append('\n');
     }
+    out.append("# HELP edge_spool_bytes Bytes of the disk spool on disk.\n");
+    out.append("# TYPE edge_spool_bytes gauge\n");
+    out.append("edge_spool_bytes ").append(spoolBytes.getAsLong()).append('\n');
+    out.append("# HELP edge_spool_records Spooled events waiting for replay.\n");
+    out.append("# TYPE edge_spool_records gauge\n");
+    out.append("edge_spool_records ").append(spoolRecords.getAsLong()).append('\n');
+    out.append("# HELP edge_spool_corrupt_records_total Spool records that failed their checks and were skipped.\n");
+    out.append("# TYPE edge_spool_corrupt_records_total counter\n");
+    out.append("edge_spool_corrupt_records_total ").append(spoolCorrupt.getAsLong()).append('\n');
     out.append("# HELP edge_requests_in_flight Requests currently being proxied.\n");
     out.append("# TYPE edge_requests_in_flight gauge\n");
     out.append("edge_requests_in_flight ").append(inFlight.get()).append('\n');

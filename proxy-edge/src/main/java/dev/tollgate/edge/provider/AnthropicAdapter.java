@@ -31,6 +31,11 @@ final class AnthropicAdapter extends ProtocolAdapter {
   @Override
   SseParser.Listener streamListener(String operation, ResponseFacts facts) {
     MessageSink sink = new MessageSink(facts);
+    JsonSink delta = (path, p) -> {
+      if (path.equals("delta.text") || path.equals("delta.thinking") || path.equals("delta.partial_json")) {
+        facts.estimateOutput(p);
+      }
+    };
     return (event, data, length) -> {
       if (event == null) {
         return;
@@ -47,7 +52,10 @@ final class AnthropicAdapter extends ProtocolAdapter {
             facts.errorType = "error";
           }
         }
-        case "content_block_delta" -> facts.contentSeen();
+        case "content_block_delta" -> {
+          facts.contentSeen();
+          walk(delta, data, length);
+        }
         default -> { } // ping, content_block_start/stop, message_stop
       }
     };
@@ -120,6 +128,7 @@ final class AnthropicAdapter extends ProtocolAdapter {
         case "usage.output_tokens" -> facts.outputTokens = Json.count(p);
         case "usage.output_tokens_details.thinking_tokens" -> facts.reasoningTokens = Json.count(p);
         case "usage.service_tier" -> facts.serviceTier = OpenAiAdapter.orElse(Json.text(p), facts.serviceTier);
+        case "content[].text", "content[].thinking" -> facts.estimateOutput(p);
         case "error.type" -> facts.errorType = OpenAiAdapter.orElse(Json.text(p), facts.errorType);
         default -> { }
       }

@@ -93,6 +93,7 @@ final class GeminiAdapter extends ProtocolAdapter {
           if (stream && Json.nonEmptyString(p)) {
             facts.contentSeen();
           }
+          facts.estimateOutput(p);
         }
         case "usageMetadata.promptTokenCount" -> {
           prompt = Json.count(p);

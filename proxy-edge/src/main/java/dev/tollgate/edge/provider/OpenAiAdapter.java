@@ -44,9 +44,15 @@ final class OpenAiAdapter extends ProtocolAdapter {
     if (operation.equals("responses")) {
       ResponsesSink envelope = new ResponsesSink(facts, "response.");
       ErrorEventSink error = new ErrorEventSink(facts);
+      JsonSink delta = (path, p) -> {
+        if (path.equals("delta")) {
+          facts.estimateOutput(p);
+        }
+      };
       return (event, data, length) -> {
         if (event != null && event.endsWith(".delta")) {
           facts.contentSeen();
+          walk(delta, data, length);
         } else if ("error".equals(event)) {
           if (!walk(error, data, length) || facts.errorType == null) {
             facts.errorType = "error";
@@ -111,8 +117,11 @@ final class OpenAiAdapter extends ProtocolAdapter {
         case "choices[].delta.content", "choices[].delta.refusal", "choices[].delta.tool_calls[].function.arguments" -> {
           if (Json.nonEmptyString(p)) {
             facts.contentSeen();
+            facts.estimateOutput(p);
           }
         }
+        case "choices[].message.content", "choices[].message.refusal",
+            "choices[].message.tool_calls[].function.arguments" -> facts.estimateOutput(p);
         case "error.type" -> facts.errorType = orElse(Json.text(p), facts.errorType);
         case "error.code" -> {
           if (facts.errorType == null) {
@@ -166,6 +175,12 @@ final class OpenAiAdapter extends ProtocolAdapter {
         case "error.code" -> {
           if (facts.errorType == null) {
             facts.errorType = Json.scalarText(p);
+          }
+        }
+        // Only in a non-stream body: a stream's envelope events repeat the output already counted from its deltas.
+        case "output[].content[].text", "output[].summary[].text", "output[].arguments" -> {
+          if (prefix.isEmpty()) {
+            facts.estimateOutput(p);
           }
         }
         default -> { }

@@ -90,6 +90,18 @@ public abstract class ProtocolAdapter {
     return out.toString();
   }
 
+  /** The Azure deployment named in the path ({@code /openai/deployments/{d}/chat/completions}), or null. */
+  public String deploymentFromPath(String path) {
+    int at = path.indexOf("/deployments/");
+    if (at < 0) {
+      return null;
+    }
+    String rest = path.substring(at + "/deployments/".length());
+    int slash = rest.indexOf('/');
+    String deployment = slash < 0 ? rest : rest.substring(0, slash);
+    return deployment.isEmpty() || deployment.length() > Json.MAX_TEXT ? null : deployment;
+  }
+
   /** The model named in the path ({@code /v1beta/models/gemini-2.5-flash:generateContent}), or null. */
   public String modelFromPath(String path) {
     int at = path.indexOf("/models/");

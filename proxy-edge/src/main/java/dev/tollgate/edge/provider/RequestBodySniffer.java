@@ -9,26 +9,49 @@ import java.io.IOException;
 /**
  * Reads the top-level {@code model}, {@code stream} and {@code service_tier} of a JSON request
  * body as it streams to the upstream, from a copy of each chunk with Jackson's non-blocking
- * parser; nothing else of the body is kept.
+ * parser, and counts the prompt's text values for a {@link UsageEstimator}; nothing else of the
+ * body is kept (each text is dropped once counted).
  *
  * <p>Not thread-safe: one sniffer per request, used from one event loop.
  */
 public final class RequestBodySniffer {
 
   private final JsonPathWalker walker;
+  private final UsageEstimator estimator;
   private String model;
   private boolean stream;
   private String serviceTier;
 
   public RequestBodySniffer() {
+    this(null);
+  }
+
+  /** A sniffer that also counts the prompt with {@code estimator} (null: no counting). */
+  public RequestBodySniffer(UsageEstimator estimator) {
     this.walker = new JsonPathWalker(this::value);
+    this.estimator = estimator;
   }
 
   private void value(String path, JsonParser p) throws IOException {
     switch (path) {
-      case "model" -> model = Json.text(p);
+      case "model" -> {
+        model = Json.text(p);
+        if (estimator != null) {
+          estimator.model(model);
+        }
+      }
       case "stream" -> stream = p.currentToken() == JsonToken.VALUE_TRUE;
       case "service_tier" -> serviceTier = Json.text(p);
+      // The prompt, in each protocol's shape: OpenAI chat, Responses and embeddings, Anthropic, Gemini.
+      case "messages[].content", "messages[].content[].text", "messages[].content[].content",
+          "messages[].tool_calls[].function.arguments",
+          "input", "input[]", "input[].content", "input[].content[].text", "input[].output", "instructions",
+          "system", "system[].text",
+          "contents[].parts[].text", "systemInstruction.parts[].text", "system_instruction.parts[].text" -> {
+        if (estimator != null && p.currentToken() == JsonToken.VALUE_STRING) {
+          estimator.input(p.getText());
+        }
+      }
       default -> { }
     }
   }

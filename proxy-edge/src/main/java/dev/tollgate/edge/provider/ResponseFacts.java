@@ -1,5 +1,8 @@
 package dev.tollgate.edge.provider;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
@@ -14,6 +17,7 @@ import java.util.function.LongSupplier;
 public final class ResponseFacts {
 
   private final LongSupplier clockMicros;
+  private final UsageEstimator estimator;
 
   String responseModel;
   String responseId;
@@ -30,7 +34,20 @@ public final class ResponseFacts {
   Long firstTokenAtMicros;
 
   public ResponseFacts(LongSupplier clockMicros) {
+    this(clockMicros, null);
+  }
+
+  /** Facts that also count the output text with {@code estimator} (null: no estimate). */
+  public ResponseFacts(LongSupplier clockMicros, UsageEstimator estimator) {
     this.clockMicros = clockMicros;
+    this.estimator = estimator;
+  }
+
+  /** Counts a generated text value for the estimate; the string is dropped right after. */
+  void estimateOutput(JsonParser p) throws IOException {
+    if (estimator != null && p.currentToken() == JsonToken.VALUE_STRING) {
+      estimator.output(p.getText());
+    }
   }
 
   /** Marks the first content token (only the first call counts). */

@@ -5,8 +5,7 @@ import java.time.Duration;
 
 /**
  * Where the edge hands each finished call's event. {@link #publish} is called on event loops: it
- * must never block and never throw; an event it cannot take is counted as dropped. This is the
- * seam for the disk spool: a spooling publisher wraps or replaces the Kafka one.
+ * must never block and never throw; an event it can neither deliver nor spool is counted as dropped.
  *
  * <p>Implementations are thread-safe.
  */

@@ -9,14 +9,16 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 
 /**
- * Builds the client-side pipeline, in pipeline order: HTTP codec, {@code Expect: 100-continue}
- * answer, then the request receiver that drives the proxying.
+ * Builds the client-side pipeline, in pipeline order: slow-client timeouts around the HTTP codec,
+ * {@code Expect: 100-continue} answer, then the request receiver that drives the proxying.
  *
  * <p>Thread-safe: shared by every accepted connection.
  */
 final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
 
+  static final String BYTES_TIMEOUT = "client-bytes-timeout";
   static final String CODEC = "client-codec";
+  static final String MESSAGES_TIMEOUT = "client-messages-timeout";
   static final String EXPECT_CONTINUE = "client-expect-continue";
   static final String REQUEST_RECEIVER = "client-request-receiver";
 
@@ -37,10 +39,14 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
   }
 
   private void addCodecHandlers(ChannelPipeline pipeline) {
+    ClientTimeouts timeouts = new ClientTimeouts(edge.config.clientHeaderTimeout(), edge.config.clientBodyTimeout(),
+        edge.config.clientIdleTimeout());
+    pipeline.addLast(BYTES_TIMEOUT, timeouts.bytesWatcher());
     pipeline.addLast(CODEC, new HttpServerCodec(new HttpDecoderConfig()
         .setMaxInitialLineLength(16 * 1024)
-        .setMaxHeaderSize(64 * 1024)
+        .setMaxHeaderSize(edge.config.maxHeaderBytes())
         .setMaxChunkSize(64 * 1024)));
+    pipeline.addLast(MESSAGES_TIMEOUT, timeouts.messagesWatcher());
     pipeline.addLast(EXPECT_CONTINUE, new HttpServerExpectContinueHandler());
   }
 

@@ -85,15 +85,29 @@ final class ClientRequestReceiver extends ChannelInboundHandlerAdapter {
     String provider = providerName(rawPath);
     EdgeContext.Route route = provider == null ? null : edge.routes.get(provider);
     if (route == null) {
-      // Answered once the request body is read, so the connection stays usable.
-      String message = "unknown provider prefix in path (configured: " + String.join(", ", new TreeSet<>(edge.routes.keySet())) + ")";
-      edge.metrics.requestCompleted("unknown", 404, "proxy_error");
-      pendingReply = errorResponse(HttpResponseStatus.NOT_FOUND, "unknown_provider", message, HttpUtil.isKeepAlive(request));
+      replyNotFound(request, "unknown", "unknown_provider",
+          "unknown provider prefix in path (configured: " + String.join(", ", new TreeSet<>(edge.routes.keySet())) + ")");
       return;
     }
     String rest = rawPath.substring(provider.length() + 1);
+    if (route.provider().resourceInPath()) {
+      String resource = providerName(rest);
+      route = resource == null ? null : edge.resourceRoute(route, resource);
+      if (route == null) {
+        replyNotFound(request, provider, "unknown_resource",
+            "expected /" + provider + "/{resource}/openai/... with the resource name as a DNS label");
+        return;
+      }
+      rest = rest.substring(resource.length() + 1);
+    }
     exchange = new ProxyExchange(this, ctx, edge, route, request, rest, query < 0 ? null : uri.substring(query + 1));
     exchange.start();
+  }
+
+  /** Answers 404 once the request body is read (so the connection stays usable). */
+  private void replyNotFound(HttpRequest request, String provider, String code, String message) {
+    edge.metrics.requestCompleted(provider, 404, "proxy_error");
+    pendingReply = errorResponse(HttpResponseStatus.NOT_FOUND, code, message, HttpUtil.isKeepAlive(request));
   }
 
   /** The first path segment, or null when there is none. */
@@ -149,6 +163,24 @@ final class ClientRequestReceiver extends ChannelInboundHandlerAdapter {
     response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
     HttpUtil.setKeepAlive(response, keepAlive);
     return response;
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt != ClientTimeouts.BODY_TIMEOUT) {
+      ctx.fireUserEventTriggered(evt);
+    } else if (exchange != null) {
+      exchange.onClientBodyTimeout();
+    } else {
+      ctx.close(); // a refused request's body never came
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (pendingReply != null) {
+      ctx.read(); // the rest of a refused request's body may come in a later read
+    }
   }
 
   @Override

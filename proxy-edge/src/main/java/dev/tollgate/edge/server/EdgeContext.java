@@ -6,10 +6,14 @@ import dev.tollgate.edge.origin.Origin;
 import dev.tollgate.edge.origin.OriginConnector;
 import dev.tollgate.edge.provider.ProtocolAdapter;
 import dev.tollgate.edge.publish.EventPublisher;
+import java.net.URI;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
+import java.util.regex.Pattern;
 
 /**
  * Everything an exchange needs that outlives it: configuration, routes, the origin connector,
@@ -21,6 +25,11 @@ final class EdgeContext {
 
   /** A configured provider with its protocol adapter and upstream origin. */
   record Route(EdgeConfig.Provider provider, ProtocolAdapter adapter, Origin origin, String basePath) {}
+
+  /** An Azure resource name: one DNS label, so a path can never steer the edge to another host. */
+  private static final Pattern RESOURCE = Pattern.compile("[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?");
+  /** Resolved Azure routes kept; beyond this, routes are built per request (the pools still key by origin). */
+  private static final int MAX_CACHED_RESOURCES = 1024;
 
   static final LongSupplier SYSTEM_CLOCK_MICROS = () -> {
     Instant now = Instant.now();
@@ -34,6 +43,7 @@ final class EdgeContext {
   final EdgeMetrics metrics;
   final KeyFingerprinter fingerprinter;
   final LongSupplier clockMicros;
+  private final Map<String, Route> resourceRoutes = new ConcurrentHashMap<>();
   private volatile boolean draining;
 
   EdgeContext(EdgeConfig config, OriginConnector connector, EventPublisher publisher, EdgeMetrics metrics) {
@@ -45,11 +55,34 @@ final class EdgeContext {
     this.clockMicros = SYSTEM_CLOCK_MICROS;
     Map<String, Route> routes = new HashMap<>();
     config.providers().forEach((name, provider) -> {
-      String path = provider.baseUrl().getRawPath();
-      routes.put(name, new Route(provider, ProtocolAdapter.forProtocol(provider.protocol()),
-          Origin.of(provider.baseUrl()), path == null ? "" : path));
+      routes.put(name, route(provider, provider.baseUrl()));
     });
     this.routes = Map.copyOf(routes);
+  }
+
+  private static Route route(EdgeConfig.Provider provider, URI baseUrl) {
+    String path = baseUrl.getRawPath();
+    return new Route(provider, ProtocolAdapter.forProtocol(provider.protocol()), Origin.of(baseUrl), path == null ? "" : path);
+  }
+
+  /**
+   * The route of {@code resource} under a provider whose path names the resource (Azure), or null
+   * when the name is not a DNS label.
+   */
+  Route resourceRoute(Route providerRoute, String resource) {
+    String name = resource.toLowerCase(Locale.ROOT);
+    if (!RESOURCE.matcher(name).matches()) {
+      return null;
+    }
+    Route cached = resourceRoutes.get(name);
+    if (cached != null) {
+      return cached;
+    }
+    Route built = route(providerRoute.provider(), providerRoute.provider().baseUrlFor(name));
+    if (resourceRoutes.size() < MAX_CACHED_RESOURCES) {
+      resourceRoutes.putIfAbsent(name, built);
+    }
+    return built;
   }
 
   boolean draining() {

@@ -3,6 +3,8 @@ package dev.tollgate.edge.server;
 import dev.tollgate.edge.config.EdgeConfig;
 import dev.tollgate.edge.metrics.EdgeMetrics;
 import dev.tollgate.edge.origin.OriginConnector;
+import dev.tollgate.edge.provider.UsageEstimator;
+import dev.tollgate.edge.publish.DiskSpool;
 import dev.tollgate.edge.publish.DroppingEventPublisher;
 import dev.tollgate.edge.publish.EventPublisher;
 import dev.tollgate.edge.publish.KafkaEventPublisher;
@@ -21,8 +23,10 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -81,18 +85,42 @@ public final class EdgeServer implements AutoCloseable {
 
   /** Starts the edge publishing to the Kafka cluster of {@code config}. */
   public static EdgeServer start(EdgeConfig config) {
+    return start(config, Map.of());
+  }
+
+  /** As {@link #start(EdgeConfig)}, with Kafka producer settings overridden (tests shorten timeouts). */
+  public static EdgeServer start(EdgeConfig config, Map<String, Object> producerOverrides) {
     EdgeMetrics metrics = new EdgeMetrics();
+    DiskSpool spool = openSpool(config);
     EventPublisher publisher;
     try {
       publisher = new KafkaEventPublisher(config.kafkaBootstrapServers(), config.invocationsTopic(),
-          config.publishQueueCapacity(), "tollgate-edge-" + config.instanceId(), metrics);
+          config.publishQueueCapacity(), "tollgate-edge-" + config.instanceId(), spool, producerOverrides, metrics);
     } catch (RuntimeException e) {
       // Traffic must flow even when the pipeline behind the edge cannot be reached or configured.
       log.error("kafka producer unavailable, events will be dropped: bootstrap={}, error={}",
           config.kafkaBootstrapServers(), e.toString());
+      if (spool != null) {
+        spool.close();
+      }
       publisher = new DroppingEventPublisher(metrics);
     }
     return start(config, publisher, metrics);
+  }
+
+  /** The disk spool, or null when it is off or cannot be opened (events are then dropped, not spooled). */
+  private static DiskSpool openSpool(EdgeConfig config) {
+    if (config.spoolMaxBytes() == 0) {
+      log.warn("disk spool off (edge.spool.max_bytes: 0): events kafka cannot take will be dropped");
+      return null;
+    }
+    try {
+      return DiskSpool.open(config.spoolDir(), config.spoolMaxBytes(), config.spoolFsyncInterval());
+    } catch (IOException | RuntimeException e) {
+      log.error("disk spool unavailable, events kafka cannot take will be dropped: dir={}, error={}",
+          config.spoolDir(), e.toString());
+      return null;
+    }
   }
 
   /** Starts the edge handing events to {@code publisher} (which the server closes with itself). */
@@ -102,6 +130,8 @@ public final class EdgeServer implements AutoCloseable {
       log.warn("no key fingerprint secret configured (edge.key_fingerprint_secret or edge.key_fingerprint_secret_file): "
           + "using a random one, fingerprints will not be stable across restarts");
     }
+    // The tokenizer's tables load in a few hundred milliseconds: here, not on an event loop's first estimate.
+    UsageEstimator.warmUp();
     EdgeServer server;
     try {
       server = new EdgeServer(config, publisher, metrics);

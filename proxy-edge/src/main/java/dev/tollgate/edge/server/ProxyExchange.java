@@ -3,16 +3,24 @@ package dev.tollgate.edge.server;
 import dev.tollgate.edge.origin.OriginListener;
 import dev.tollgate.edge.origin.OriginResponseReceiver;
 import dev.tollgate.edge.provider.RequestBodySniffer;
+import dev.tollgate.edge.provider.StreamUsageInjection;
+import dev.tollgate.edge.provider.UsageEstimator;
+import dev.tollgate.edge.provider.UsageChunkFilter;
 import dev.tollgate.edge.provider.ResponseFacts;
 import dev.tollgate.edge.provider.ResponseObserver;
 import dev.tollgate.event.InvocationEvent;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -50,6 +58,8 @@ import org.slf4j.LoggerFactory;
 final class ProxyExchange implements OriginListener {
 
   private static final Logger log = LoggerFactory.getLogger(ProxyExchange.class);
+  /** Largest chat request body held back to add include_usage; larger ones stream through untouched. */
+  static final long INJECT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
   private final ClientRequestReceiver receiver;
   private final ChannelHandlerContext ctx;
@@ -62,9 +72,15 @@ final class ProxyExchange implements OriginListener {
   private final boolean clientKeepAlive;
   private final String eventId = UUID.randomUUID().toString();
   private final long receivedAtUs;
-  private final RequestBodySniffer sniffer = new RequestBodySniffer();
+  /** Null for unmetered operations (models lists, files…): nothing is counted for them. */
+  private final UsageEstimator estimator;
+  private final RequestBodySniffer sniffer;
   private final ResponseFacts facts;
   private final ArrayDeque<HttpContent> pendingRequestContent = new ArrayDeque<>(2);
+  /** The chat request body while it is held to add include_usage (null otherwise). */
+  private CompositeByteBuf heldBody;
+  private int injectedContentLength = -1;
+  private UsageChunkFilter usageFilter;
 
   private Channel origin;
   private OriginResponseReceiver originReceiver;
@@ -101,7 +117,12 @@ final class ProxyExchange implements OriginListener {
     this.operation = route.adapter().operation(request.method().name(), this.path);
     this.clientKeepAlive = HttpUtil.isKeepAlive(request);
     this.receivedAtUs = edge.clockMicros.getAsLong();
-    this.facts = new ResponseFacts(edge.clockMicros);
+    this.estimator = operation.equals("other") ? null : new UsageEstimator(route.adapter().protocol());
+    if (estimator != null) {
+      estimator.model(route.adapter().modelFromPath(this.path));
+    }
+    this.sniffer = new RequestBodySniffer(estimator);
+    this.facts = new ResponseFacts(edge.clockMicros, estimator);
   }
 
   void start() {
@@ -112,6 +133,25 @@ final class ProxyExchange implements OriginListener {
           "request body of " + declared + " bytes exceeds the limit of " + edge.config.maxBodyBytes(), "proxy_error");
       return;
     }
+    if (holdsBodyForUsage(declared)) {
+      heldBody = ctx.alloc().compositeBuffer();
+      ctx.read(); // the body is read in full before anything goes upstream
+      return;
+    }
+    connect();
+  }
+
+  /**
+   * True for an OpenAI-protocol chat request of known, bounded length: it is held and, when it
+   * asks for a stream without usage, rewritten with {@code stream_options.include_usage}.
+   */
+  private boolean holdsBodyForUsage(long declared) {
+    return edge.config.injectStreamUsage() && route.adapter().protocol().equals("openai") && operation.equals("chat")
+        && declared > 0 && declared <= INJECT_MAX_BODY_BYTES
+        && !request.headers().contains(HttpHeaderNames.CONTENT_ENCODING);
+  }
+
+  private void connect() {
     Future<Channel> connecting = edge.connector.acquire(route.origin(), ctx.channel().eventLoop());
     if (connecting.isDone()) {
       onConnected(connecting);
@@ -156,6 +196,9 @@ final class ProxyExchange implements OriginListener {
   private HttpRequest upstreamRequest() {
     String uri = route.basePath() + path + (query == null ? "" : "?" + query);
     HttpHeaders headers = ForwardedHeaders.toUpstream(request.headers(), route.origin().hostHeader());
+    if (injectedContentLength >= 0) {
+      headers.setInt(HttpHeaderNames.CONTENT_LENGTH, injectedContentLength);
+    }
     if (!headers.contains(HttpHeaderNames.CONTENT_LENGTH) && HttpUtil.isTransferEncodingChunked(request)) {
       headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
     }
@@ -186,11 +229,33 @@ final class ProxyExchange implements OriginListener {
       requestReceived = true;
       sniffer.onEnd();
     }
+    if (heldBody != null) {
+      holdContent(content, last);
+      return;
+    }
     if (origin == null) {
       pendingRequestContent.add(content); // still connecting; nothing more is read until then
       return;
     }
     origin.writeAndFlush(content).addListener(last ? this::onRequestLastWritten : this::onRequestPartWritten);
+  }
+
+  private void holdContent(HttpContent content, boolean last) {
+    heldBody.addComponent(true, content.content().retain());
+    content.release();
+    if (!last) {
+      ctx.read();
+      return;
+    }
+    byte[] original = ByteBufUtil.getBytes(heldBody);
+    heldBody.release();
+    heldBody = null;
+    byte[] rewritten = StreamUsageInjection.rewrite(original);
+    if (rewritten != null) {
+      injectedContentLength = rewritten.length;
+    }
+    pendingRequestContent.add(new DefaultLastHttpContent(Unpooled.wrappedBuffer(rewritten != null ? rewritten : original)));
+    connect();
   }
 
   private void onRequestPartWritten(Future<? super Void> f) {
@@ -270,7 +335,12 @@ final class ProxyExchange implements OriginListener {
     HttpHeaders upstreamHeaders = response.headers();
     String contentType = upstreamHeaders.get(HttpHeaderNames.CONTENT_TYPE);
     streamResponse = contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
-    observer = route.adapter().observer(operation, contentType, upstreamHeaders.get(HttpHeaderNames.CONTENT_ENCODING), facts);
+    String encoding = upstreamHeaders.get(HttpHeaderNames.CONTENT_ENCODING);
+    observer = route.adapter().observer(operation, contentType, encoding, facts);
+    if (injectedContentLength >= 0 && streamResponse && !upstreamHeaders.contains(HttpHeaderNames.CONTENT_LENGTH)
+        && (encoding == null || encoding.equalsIgnoreCase("identity"))) {
+      usageFilter = new UsageChunkFilter(); // the client did not ask for the usage chunk
+    }
 
     HttpHeaders headers = ForwardedHeaders.toClient(upstreamHeaders);
     boolean bodyAllowed = !request.method().equals(HttpMethod.HEAD) && code != 204 && code != 304;
@@ -304,6 +374,13 @@ final class ProxyExchange implements OriginListener {
     }
     responseBytes += content.content().readableBytes();
     observer.onBody(content.content());
+    if (usageFilter != null) {
+      content = filterUsageChunk(content, last);
+      if (content == null) {
+        readOrigin(); // only part of an event arrived: nothing to forward yet
+        return;
+      }
+    }
     if (last) {
       upstreamResponseComplete = true;
       observer.onEnd();
@@ -314,6 +391,28 @@ final class ProxyExchange implements OriginListener {
     } else {
       ctx.writeAndFlush(content).addListener(this::onResponsePartWritten);
     }
+  }
+
+  /** The complete events of {@code content} minus the usage-only chunk, or null when none is complete yet. */
+  private HttpContent filterUsageChunk(HttpContent content, boolean last) {
+    responseBytes -= content.content().readableBytes(); // counted as forwarded: what the client sees
+    ByteBuf forward = usageFilter.filter(content.content(), ctx.alloc());
+    content.release();
+    if (!last) {
+      if (forward == null) {
+        return null;
+      }
+      responseBytes += forward.readableBytes();
+      return new DefaultHttpContent(forward);
+    }
+    ByteBuf rest = usageFilter.flush(ctx.alloc());
+    if (forward == null) {
+      forward = rest == null ? Unpooled.EMPTY_BUFFER : rest;
+    } else if (rest != null) {
+      forward = ctx.alloc().compositeBuffer(2).addComponents(true, forward, rest);
+    }
+    responseBytes += forward.readableBytes();
+    return new DefaultLastHttpContent(forward);
   }
 
   private void onResponsePartWritten(Future<? super Void> f) {
@@ -356,6 +455,15 @@ final class ProxyExchange implements OriginListener {
     releaseOrigin(false); // cancels the upstream call
     finish("client_disconnected");
     ctx.close();
+  }
+
+  /** The client did not send the request body in time: 408 (or a cut, if the response started) and close. */
+  void onClientBodyTimeout() {
+    if (finished || requestReceived) {
+      return;
+    }
+    log.debug("client body timed out: provider={}, received_bytes={}", route.provider().name(), requestBytes);
+    abort(HttpResponseStatus.REQUEST_TIMEOUT, "client_timeout", "request body not received in time", "timeout");
   }
 
   /** Ends the exchange with an error: a local reply when nothing was sent yet, else a cut connection. */
@@ -413,6 +521,10 @@ final class ProxyExchange implements OriginListener {
     while ((pending = pendingRequestContent.poll()) != null) {
       pending.release();
     }
+    if (heldBody != null) {
+      heldBody.release();
+      heldBody = null;
+    }
     long completedAtUs = edge.clockMicros.getAsLong();
     edge.metrics.requestFinished();
     edge.metrics.requestCompleted(route.provider().name(), status, outcome);
@@ -424,17 +536,36 @@ final class ProxyExchange implements OriginListener {
     }
   }
 
+  /**
+   * True when a call without reported usage is estimated rather than recorded as unknown: a
+   * metered operation the upstream accepted (a 2xx, possibly cut short, or no answer yet when the
+   * client left). Calls the upstream refused, or never received, bill nothing and stay "none".
+   */
+  private boolean estimable() {
+    if (estimator == null) {
+      return false;
+    }
+    if (status == 0) {
+      return requestSent; // the upstream has the whole request: it may bill for it
+    }
+    return status >= 200 && status < 300;
+  }
+
   InvocationEvent event(long completedAtUs) {
     Attribution attribution = Attribution.from(request.headers(), edge.config.defaultTenant());
     if (attribution.tagsDropped() > 0) {
       edge.metrics.tagsDropped(attribution.tagsDropped());
     }
-    String requestModel = sniffer.model() != null ? sniffer.model() : route.adapter().modelFromPath(path);
+    // Azure attributes by the deployment in the URL (the response model is the underlying model).
+    String deployment = route.adapter().deploymentFromPath(path);
+    String requestModel = deployment != null ? deployment
+        : sniffer.model() != null ? sniffer.model() : route.adapter().modelFromPath(path);
     String error = errorType != null ? errorType : facts.errorType();
     if (error == null && status >= 400) {
       error = "http_" + status;
     }
     Long firstToken = facts.firstTokenAtMicros();
+    boolean estimated = !facts.usageReported() && estimable();
     String tier = facts.serviceTier() != null ? facts.serviceTier() : sniffer.serviceTier();
     return InvocationEvent.newBuilder()
         .setEventId(eventId)
@@ -460,13 +591,13 @@ final class ProxyExchange implements OriginListener {
         .setDurationUs(completedAtUs - receivedAtUs)
         .setRequestBytes(requestBytes)
         .setResponseBytes(responseBytes)
-        .setInputTokens(facts.inputTokens())
+        .setInputTokens(estimated ? estimator.inputTokens() : facts.inputTokens())
         .setCacheReadInputTokens(facts.cacheReadInputTokens())
         .setCacheWriteInputTokens(facts.cacheWriteInputTokens())
         .setCacheWrite1hInputTokens(facts.cacheWrite1hInputTokens())
-        .setOutputTokens(facts.outputTokens())
+        .setOutputTokens(estimated ? estimator.outputTokens() : facts.outputTokens())
         .setReasoningTokens(facts.reasoningTokens())
-        .setUsageSource(facts.usageReported() ? "reported" : "none")
+        .setUsageSource(facts.usageReported() ? "reported" : estimated ? "estimated" : "none")
         .setServiceTier(tier)
         .setUser(attribution.user())
         .setTeam(attribution.team())

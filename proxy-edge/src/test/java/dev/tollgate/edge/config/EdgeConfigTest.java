@@ -32,7 +32,14 @@ class EdgeConfigTest {
     assertThat(config.invocationsTopic()).isEqualTo("tollgate.invocations");
     assertThat(config.keyFingerprintSecretGenerated()).isTrue();
     assertThat(config.keyFingerprintSecret()).hasSize(32);
-    assertThat(config.providers()).containsOnlyKeys("openai", "anthropic", "gemini");
+    assertThat(config.providers()).containsOnlyKeys("openai", "anthropic", "gemini", "azure");
+    assertThat(config.providers().get("azure").resourceInPath()).isTrue();
+    assertThat(config.providers().get("azure").protocol()).isEqualTo("openai");
+    assertThat(config.providers().get("azure").baseUrlFor("contoso")).isEqualTo(URI.create("https://contoso.openai.azure.com"));
+    assertThat(config.providers().get("openai").resourceInPath()).isFalse();
+    assertThat(config.clientHeaderTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(config.clientBodyTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(config.maxHeaderBytes()).isEqualTo(64 * 1024);
     assertThat(config.providers().get("gemini").baseUrl()).isEqualTo(URI.create("https://generativelanguage.googleapis.com"));
     assertThat(config.providers().get("anthropic").protocol()).isEqualTo("anthropic");
   }
@@ -52,6 +59,17 @@ class EdgeConfigTest {
     assertThat(config.providers().get("vllm").baseUrl().getRawPath()).isEqualTo("/v1-prefix");
     assertThat(config.keyFingerprintSecret()).isEqualTo("abc".getBytes(StandardCharsets.UTF_8));
     assertThat(config.kafkaBootstrapServers()).isEqualTo("127.0.0.1:9092");
+  }
+
+  @Test
+  void readsAnAzureBaseUrlTemplateOrAFixedAzureUrl() {
+    EdgeConfig templated = parse("providers:\n  azure:\n    base_url: http://{resource}.azure.internal:8443/\n", Map.of());
+    EdgeConfig fixed = parse("providers:\n  azure:\n    base_url: http://127.0.0.1:9000\n", Map.of());
+
+    assertThat(templated.providers().get("azure").baseUrlFor("eu1")).isEqualTo(URI.create("http://eu1.azure.internal:8443"));
+    assertThat(fixed.providers().get("azure").baseUrlFor("eu1")).isEqualTo(URI.create("http://127.0.0.1:9000"));
+    assertThatThrownBy(() -> parse("providers:\n  azure:\n    base_url: ftp://{resource}.x\n", Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("providers.azure.base_url");
   }
 
   @Test

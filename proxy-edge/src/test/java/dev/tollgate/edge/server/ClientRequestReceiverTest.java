@@ -68,7 +68,7 @@ class ClientRequestReceiverTest {
     String response = send("POST /nope/v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}");
 
     assertThat(response).startsWith("HTTP/1.1 404 Not Found\r\n");
-    assertThat(response).contains("\"type\":\"invalid_request_error\"", "\"code\":\"unknown_provider\"", "anthropic, gemini, openai");
+    assertThat(response).contains("\"type\":\"invalid_request_error\"", "\"code\":\"unknown_provider\"", "anthropic, azure, gemini, openai");
     assertThat(channel.isOpen()).isTrue();
     assertThat(send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")).startsWith("HTTP/1.1 404 Not Found\r\n");
     assertThat(published).isEmpty();

@@ -1,0 +1,121 @@
+package dev.tollgate.analytics.query;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tollgate.clickhouse.SpendRollup;
+import java.util.List;
+import java.util.StringJoiner;
+
+/**
+ * The metric columns of every aggregate query and how a result row turns back into
+ * {@link Metrics}. The aggregates are {@link SpendRollup}'s (raw or rollup flavour, same aliases
+ * and values); percentiles are computed here from the merged histograms with
+ * {@link SpendRollup#percentileMicros}, and in SQL (the same rule) only where a query sorts by one.
+ *
+ * <p>Stateless and thread-safe.
+ */
+final class MetricColumns {
+
+  /** The bucket bounds in microseconds, bucket k at index k (the overflow bucket reads as the last bound). */
+  private static final String BOUNDS_SQL;
+  private static final int BUCKETS;
+
+  static {
+    BUCKETS = SpendRollup.bucketOf(Long.MAX_VALUE);
+    StringJoiner bounds = new StringJoiner(", ", "[", "]");
+    for (int k = 0; k < BUCKETS; k++) {
+      bounds.add(Long.toString(SpendRollup.bucketUpperBoundMicros(k)));
+    }
+    BOUNDS_SQL = bounds.toString();
+  }
+
+  private MetricColumns() {}
+
+  /** Adds every metric aggregate of {@code source}. */
+  static void addTo(ScopedSelect select, SpendSource source) {
+    for (String expression : source.metricExpressions()) {
+      select.column(expression);
+    }
+  }
+
+  /**
+   * {@code <percentile> AS <alias>} for every percentile metric, over the histogram columns of an
+   * aggregated subquery. SpendRollup.percentileMicros in SQL: the bound of the bucket where the
+   * running count first reaches {@code ceil(q * total)}, NULL for an empty histogram. Only valid
+   * in a query reading an aggregated subquery: ClickHouse 18.16 refuses a lambda capturing a
+   * column in a query that reads a table with a DateTime column.
+   */
+  static String percentileColumns() {
+    StringJoiner out = new StringJoiner(", ");
+    for (Metric metric : Metric.values()) {
+      if (!metric.additive()) {
+        out.add(percentileSql(metric.histogram(), metric.quantile()) + " AS " + metric.alias());
+      }
+    }
+    return out.toString();
+  }
+
+  static String percentileSql(String histogram, double quantile) {
+    String counts = "tupleElement(" + histogram + ", 2)";
+    String total = "arraySum(" + counts + ")";
+    String index = "arrayFirstIndex(c -> c >= ceil(" + quantile + " * " + total + "), arrayCumSum(" + counts + "))";
+    return "if(" + total + " = 0, NULL, arrayElement(" + BOUNDS_SQL + ", least(toUInt32(tupleElement(" + histogram + ", 1)["
+        + index + "]), " + (BUCKETS - 1) + ") + 1))";
+  }
+
+  /** The metrics of one result row. */
+  static Metrics read(JsonNode row) {
+    Histogram latency = Histogram.of(row.get("latency_histogram"));
+    Histogram ttft = Histogram.of(row.get("ttft_histogram"));
+    return new Metrics(
+        longValue(row, Metric.REQUESTS.alias()),
+        longValue(row, Metric.INPUT_TOKENS.alias()),
+        longValue(row, Metric.CACHE_READ_INPUT_TOKENS.alias()),
+        longValue(row, Metric.CACHE_WRITE_INPUT_TOKENS.alias()),
+        longValue(row, Metric.OUTPUT_TOKENS.alias()),
+        longValue(row, Metric.REASONING_TOKENS.alias()),
+        longValue(row, Metric.COST_USD.alias()),
+        longValue(row, Metric.UNPRICED_REQUESTS.alias()),
+        longValue(row, Metric.ERRORS.alias()),
+        latency.percentile(Metric.P50_LATENCY_MS.quantile()),
+        latency.percentile(Metric.P99_LATENCY_MS.quantile()),
+        ttft.percentile(Metric.P50_TTFT_MS.quantile()));
+  }
+
+  /** The histograms of one result row: latency then TTFT. */
+  static Histogram[] histograms(JsonNode row) {
+    return new Histogram[] {Histogram.of(row.get("latency_histogram")), Histogram.of(row.get("ttft_histogram"))};
+  }
+
+  /** Additive sums of {@code parts} with percentiles from the merged histograms: the exact totals of the parts. */
+  static Metrics total(List<Metrics> parts, Histogram latency, Histogram ttft) {
+    long[] s = new long[9];
+    for (Metrics m : parts) {
+      s[0] += m.requests();
+      s[1] += m.inputTokens();
+      s[2] += m.cacheReadInputTokens();
+      s[3] += m.cacheWriteInputTokens();
+      s[4] += m.outputTokens();
+      s[5] += m.reasoningTokens();
+      s[6] += m.costNanos();
+      s[7] += m.unpricedRequests();
+      s[8] += m.errors();
+    }
+    return new Metrics(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8],
+        latency.percentile(Metric.P50_LATENCY_MS.quantile()), latency.percentile(Metric.P99_LATENCY_MS.quantile()),
+        ttft.percentile(Metric.P50_TTFT_MS.quantile()));
+  }
+
+  /** A dimension value of a result row: a Long for numeric dimensions, else a String. */
+  static Object dimensionValue(Dimension dimension, JsonNode value) {
+    return dimension.kind() == Dimension.Kind.NUMBER ? (Object) Long.parseLong(value.asText()) : value.asText();
+  }
+
+  /** A 64-bit integer column: quoted by ClickHouse 18.16's JSON output, bare by newer ones. */
+  static long longValue(JsonNode row, String alias) {
+    JsonNode node = row.get(alias);
+    if (node == null || node.isNull()) {
+      throw new IllegalStateException("column " + alias + " missing from the result");
+    }
+    return Long.parseLong(node.asText());
+  }
+}

@@ -1,0 +1,94 @@
+package dev.tollgate.job.sink;
+
+import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.insert.InsertResponse;
+import com.clickhouse.data.ClickHouseFormat;
+import dev.tollgate.clickhouse.ClickHouseClients;
+import dev.tollgate.clickhouse.SpendRollup;
+import java.io.IOException;
+import java.util.Collection;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.apache.flink.api.connector.sink2.Committer;
+import org.apache.flink.metrics.Counter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Commits {@link SpendBatch}es once their checkpoint completes: records the batch's event ids in
+ * {@code spend_batch_events}, then writes its hourly rollup rows with
+ * {@link SpendRollup#insertBatchSql} under the batch's deterministic id.
+ *
+ * <p>Invariant (exactly-once rollups): a batch's raw rows are in {@code invocations} before its
+ * committable exists (the writer inserts them in {@code flush}, which Flink calls before
+ * {@code prepareCommit}); the rollup of a batch is written only here, after the checkpoint that
+ * holds the batch (and the dedup state and Kafka offsets that go with it) completed. A batch
+ * committed again (a restore from that checkpoint, a retry) writes the same rows under the same
+ * keys, which replace their twins. A failed commit throws: the job restarts from the checkpoint
+ * and commits the batch again, rather than leave a hole.
+ *
+ * <p>Called by Flink on the committer's task thread only; the client is thread-safe.
+ */
+final class SpendBatchCommitter implements Committer<SpendBatch> {
+
+  private static final Logger log = LoggerFactory.getLogger(SpendBatchCommitter.class);
+  private static final long TIMEOUT_SECONDS = 120;
+
+  private final Client client;
+  private final String database;
+  private final LongSupplier clockMillis;
+  private final Counter batchesCommitted;
+
+  SpendBatchCommitter(ClickHouseSinkSettings settings, LongSupplier clockMillis, Counter batchesCommitted) {
+    this.client = ClickHouseClients.create(settings.url(), settings.user(), settings.password(), settings.database());
+    this.database = settings.database();
+    this.clockMillis = clockMillis;
+    this.batchesCommitted = batchesCommitted;
+  }
+
+  @Override
+  public void commit(Collection<CommitRequest<SpendBatch>> requests) throws IOException, InterruptedException {
+    for (CommitRequest<SpendBatch> request : requests) {
+      SpendBatch batch = request.getCommittable();
+      long started = System.nanoTime();
+      long now = clockMillis.getAsLong();
+      insertEventIds(batch, now / 1000);
+      // version = commit time: a later rebuild (re-pricing) of the same batch wins.
+      ClickHouseClients.execute(client, SpendRollup.insertBatchSql(
+          database, batch.batchId(), now, batch.minTsSeconds(), batch.maxTsSeconds() + 1));
+      batchesCommitted.inc();
+      if (log.isDebugEnabled()) {
+        log.debug("committed spend batch, batch_id={}, events={}, millis={}", batch.batchId(), batch.size(),
+            (System.nanoTime() - started) / 1_000_000);
+      }
+    }
+  }
+
+  private void insertEventIds(SpendBatch batch, long committedAtSeconds) throws IOException, InterruptedException {
+    RowBinaryBuffer rows = new RowBinaryBuffer(batch.size() * 64);
+    for (int i = 0; i < batch.size(); i++) {
+      long ts = batch.tsSeconds(i);
+      rows.string(batch.batchId());
+      rows.uint32(ts - Math.floorMod(ts, 3600L));
+      rows.string(batch.eventId(i));
+      rows.uint32(committedAtSeconds);
+    }
+    String table = database + "." + SpendRollup.BATCH_EVENTS_TABLE;
+    try (InsertResponse ignored = client
+        .insert(table, SpendRollup.BATCH_EVENTS_COLUMNS, rows.asInputStream(), ClickHouseFormat.RowBinary)
+        .get(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+      // Complete once the response arrives.
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw new IOException("insert of " + batch.size() + " batch event ids into " + table + " failed: "
+          + cause.getMessage(), cause);
+    }
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+}

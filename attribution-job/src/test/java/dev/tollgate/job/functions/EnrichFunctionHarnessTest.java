@@ -1,0 +1,163 @@
+package dev.tollgate.job.functions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tollgate.job.TestEvents;
+import dev.tollgate.job.identity.DirectoryEntry;
+import dev.tollgate.job.row.Invocation;
+import dev.tollgate.job.row.TableUpdate;
+import java.util.List;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithNonKeyedOperator;
+import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class EnrichFunctionHarnessTest {
+
+  private static final String KEY = "fp-1";
+  private static final String ACME_SEARCH =
+      "{\"tenant\": \"acme\", \"team\": \"search\", \"user\": \"svc-indexer\", \"service\": \"indexer\", \"cost_center\": \"cc-42\"}";
+
+  private BroadcastOperatorTestHarness<Invocation, TableUpdate, Invocation> harness;
+
+  @BeforeEach
+  void open() throws Exception {
+    harness = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(
+        new EnrichFunction("default"), EnrichFunction.DIRECTORY);
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    harness.close();
+  }
+
+  private Invocation send(String eventId) throws Exception {
+    Invocation row = TestEvents.row(eventId, "gpt-4o-mini");
+    row.keyFingerprint = KEY;
+    return send(row);
+  }
+
+  private Invocation send(Invocation row) throws Exception {
+    harness.processElement(row, 0);
+    List<Invocation> out = harness.extractOutputValues();
+    return out.get(out.size() - 1);
+  }
+
+  private void update(String key, String json) throws Exception {
+    harness.processBroadcastElement(new TableUpdate(key, json), 0);
+  }
+
+  @Test
+  void appliesADirectoryUpdateToEveryEventAfterIt() throws Exception {
+    Invocation before = send("before");
+    update(KEY, ACME_SEARCH);
+    Invocation after = send("after");
+
+    assertThat(before.team).isEmpty();
+    assertThat(before.tenant).isEqualTo("default");
+    assertThat(List.of(after.tenant, after.team, after.user, after.service, after.costCenter))
+        .containsExactly("acme", "search", "svc-indexer", "indexer", "cc-42");
+  }
+
+  @Test
+  void aLaterUpdateOfTheSameKeyReplacesTheEntry() throws Exception {
+    update(KEY, ACME_SEARCH);
+    update(KEY, "{\"team\": \"ads\"}");
+
+    Invocation row = send("e");
+
+    assertThat(row.team).isEqualTo("ads");
+    assertThat(row.tenant).as("the new entry names no tenant").isEqualTo("default");
+    assertThat(row.costCenter).isEmpty();
+  }
+
+  @Test
+  void explicitHeadersWinOverTheDirectoryAndTheDirectoryOverDefaults() throws Exception {
+    update(KEY, ACME_SEARCH);
+    Invocation row = TestEvents.row("e", "gpt-4o-mini");
+    row.keyFingerprint = KEY;
+    row.tenant = "beta";
+    row.team = "checkout";
+
+    Invocation enriched = send(row);
+
+    assertThat(enriched.tenant).as("X-Tollgate-Tenant").isEqualTo("beta");
+    assertThat(enriched.team).as("X-Tollgate-Team").isEqualTo("checkout");
+    assertThat(enriched.user).as("directory").isEqualTo("svc-indexer");
+    assertThat(enriched.costCenter).as("directory").isEqualTo("cc-42");
+  }
+
+  @Test
+  void theEdgesDefaultTenantIsNotExplicit() throws Exception {
+    harness.close();
+    harness = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(
+        new EnrichFunction("public"), EnrichFunction.DIRECTORY);
+    update(KEY, ACME_SEARCH);
+
+    Invocation fromDirectory = TestEvents.row("a", "gpt-4o-mini");
+    fromDirectory.tenant = "public";
+    fromDirectory.keyFingerprint = KEY;
+    Invocation unknownKey = TestEvents.row("b", "gpt-4o-mini");
+    unknownKey.tenant = "public";
+    unknownKey.keyFingerprint = "fp-unknown";
+    Invocation noTenant = TestEvents.row("c", "gpt-4o-mini");
+    noTenant.tenant = "";
+
+    assertThat(send(fromDirectory).tenant).isEqualTo("acme");
+    assertThat(send(unknownKey).tenant).isEqualTo("public");
+    assertThat(send(noTenant).tenant).isEqualTo("public");
+  }
+
+  @Test
+  void aTombstoneDeletesTheEntryAndLeavesNoState() throws Exception {
+    update(KEY, ACME_SEARCH);
+    update("fp-2", "{\"team\": \"ads\"}");
+    update(KEY, null);
+    update("fp-2", null);
+
+    Invocation row = send("e");
+
+    assertThat(row.team).isEmpty();
+    assertThat(row.tenant).isEqualTo("default");
+    assertThat(harness.getBroadcastState(EnrichFunction.DIRECTORY).entries()).isEmpty();
+  }
+
+  @Test
+  void anInvalidUpdateIsRejectedAndKeepsThePreviousEntry() throws Exception {
+    update(KEY, ACME_SEARCH);
+    update(KEY, "{\"team\": \"ads\", \"costcentre\": \"typo\"}");
+    update(KEY, "not json");
+    update("fp-2", "[1, 2]");
+
+    assertThat(send("e").team).isEqualTo("search");
+    assertThat(harness.getBroadcastState(EnrichFunction.DIRECTORY).entries())
+        .extracting(java.util.Map.Entry::getKey).containsExactly(KEY);
+  }
+
+  @Test
+  void theDirectorySurvivesARestoreFromACheckpoint() throws Exception {
+    update(KEY, ACME_SEARCH);
+    OperatorSubtaskState snapshot = harness.snapshot(1L, 0L);
+
+    var restored = new BroadcastOperatorTestHarness<Invocation, TableUpdate, Invocation>(
+        new CoBroadcastWithNonKeyedOperator<>(new EnrichFunction("default"), List.of(EnrichFunction.DIRECTORY)),
+        1, 1, 0);
+    try {
+      restored.initializeState(snapshot);
+      restored.open();
+      Invocation row = TestEvents.row("e", "gpt-4o-mini");
+      row.keyFingerprint = KEY;
+      restored.processElement(row, 0);
+
+      assertThat(restored.extractOutputValues()).singleElement()
+          .satisfies(r -> assertThat(r.team).isEqualTo("search"));
+      assertThat(restored.getBroadcastState(EnrichFunction.DIRECTORY).get(KEY))
+          .isEqualTo(new DirectoryEntry("acme", "search", "svc-indexer", "indexer", "cc-42"));
+    } finally {
+      restored.close();
+    }
+  }
+}

@@ -1,0 +1,290 @@
+package dev.tollgate.bench.pipeline;
+
+import com.clickhouse.client.api.Client;
+import dev.tollgate.clickhouse.ClickHouseClients;
+import dev.tollgate.clickhouse.ClickHouseServer;
+import dev.tollgate.clickhouse.Migrations;
+import dev.tollgate.config.ConfigSource;
+import dev.tollgate.event.InvocationEvent;
+import dev.tollgate.event.serde.InvocationEventCodec;
+import dev.tollgate.job.AttributionJob;
+import dev.tollgate.job.config.AttributionConfig;
+import dev.tollgate.kafka.KafkaBroker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The pipeline benchmark: a real Kafka broker (in-process), a real ClickHouse server (a process)
+ * and the real attribution job on a local MiniCluster, all on this machine.
+ *
+ * <ol>
+ *   <li>Throughput: N events produced as fast as possible; measured from the first send until all N
+ *       are queryable ({@code count()} of {@code invocations}, then checked with {@code FINAL}),
+ *       and until the rollups hold all N (committed on checkpoints).
+ *   <li>Freshness: events at a fixed rate (open loop, each stamped with its scheduled send time as
+ *       event time); every 100th is a probe whose arrival in {@code invocations} is polled every
+ *       50 ms: event time -> queryable, p50/p99/max.
+ * </ol>
+ *
+ * <p>Environment: {@code EVENTS} (1,000,000), {@code RATE} (10,000/s), {@code FRESHNESS_SECONDS}
+ * (30), and any {@code TOLLGATE_*} override of the job's configuration (e.g.
+ * {@code TOLLGATE_JOB_PARALLELISM}). Single-threaded apart from the producer's callbacks and the
+ * poller.
+ */
+public final class PipelineBench {
+
+  private static final String TOPIC = "tollgate.invocations";
+  private static final String[] MODELS = {"gpt-4o-mini", "gpt-4.1", "claude-sonnet-4-5-20250929", "gemini-2.5-pro"};
+
+  private PipelineBench() {}
+
+  public static void main(String[] args) throws Exception {
+    int events = Integer.parseInt(env("EVENTS", "1000000"));
+    int rate = Integer.parseInt(env("RATE", "10000"));
+    int freshnessSeconds = Integer.parseInt(env("FRESHNESS_SECONDS", "30"));
+    Path work = Files.createTempDirectory("tollgate-bench-pipeline-");
+    try (ClickHouseServer clickhouse = ClickHouseServer.start(work.resolve("clickhouse"), 0, 0);
+        KafkaBroker kafka = KafkaBroker.start(work.resolve("kafka"), 0, 0)) {
+      String database = "bench";
+      try (Client admin = ClickHouseClients.create(clickhouse.httpUrl(), "default", "", "default")) {
+        Migrations.apply(admin, database);
+      }
+      kafka.createTopic(TOPIC, 2, false);
+      kafka.createTopic("tollgate.invocations.dlq", 1, false);
+      kafka.createTopic("tollgate.directory", 1, true);
+      kafka.createTopic("tollgate.prices", 1, true);
+      AttributionConfig config = AttributionConfig.from(ConfigSource.parse("bench.yaml", """
+          kafka: {bootstrap_servers: "%s"}
+          clickhouse: {url: "%s", database: %s}
+          job:
+            checkpoint_interval: 2s
+            parallelism: 2
+            checkpoint_dir: "%s"
+            sink: {max_rows: 10000, max_delay: 500ms}
+          """.formatted(kafka.bootstrapServers(), clickhouse.httpUrl(), database,
+          work.resolve("checkpoints").toUri()), System.getenv()));
+      System.out.println("# config: " + config);
+
+      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+      AttributionJob.build(env, config);
+      JobClient job = env.executeAsync(AttributionJob.JOB_NAME);
+      try (Client ch = ClickHouseClients.create(clickhouse.httpUrl(), "default", "", database);
+          KafkaProducer<byte[], byte[]> producer = producer(kafka.bootstrapServers())) {
+        warmUp(producer, ch);
+        Map<String, String> results = new LinkedHashMap<>();
+        throughput(producer, ch, events, results);
+        freshness(producer, ch, rate, freshnessSeconds, results);
+        System.out.println();
+        System.out.println("## results");
+        results.forEach((k, v) -> System.out.println(k + ": " + v));
+      } finally {
+        job.cancel().get();
+      }
+    } finally {
+      deleteRecursively(work);
+    }
+  }
+
+  /** Until the job has written a first batch: start-up is not part of the measurement. */
+  private static void warmUp(KafkaProducer<byte[], byte[]> producer, Client ch) throws InterruptedException {
+    long t0 = System.nanoTime();
+    for (int i = 0; i < 1000; i++) {
+      producer.send(new ProducerRecord<>(TOPIC, InvocationEventCodec.encode(event("warm-" + i, i, nowUs()))));
+    }
+    producer.flush();
+    awaitQuery(ch, "SELECT count() FROM spend_hourly_batches FINAL", 1, Duration.ofMinutes(2));
+    System.out.printf("# warm-up: job writing after %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  private static void throughput(KafkaProducer<byte[], byte[]> producer, Client ch, int events,
+      Map<String, String> results) throws InterruptedException {
+    long base = ClickHouseClients.queryLong(ch, "SELECT count() FROM invocations");
+    long baseRollup = ClickHouseClients.queryLong(ch, "SELECT sum(requests) FROM spend_hourly_batches FINAL");
+    long eventTime = nowUs();
+    long t0 = System.nanoTime();
+    for (int i = 0; i < events; i++) {
+      producer.send(new ProducerRecord<>(TOPIC, InvocationEventCodec.encode(event("tp-" + i, i, eventTime + i))));
+    }
+    producer.flush();
+    long produced = System.nanoTime();
+    long tRaw = awaitQuery(ch, "SELECT count() FROM invocations", base + events, Duration.ofMinutes(10));
+    long tRollup = awaitQuery(ch, "SELECT sum(requests) FROM spend_hourly_batches FINAL", baseRollup + events,
+        Duration.ofMinutes(5));
+    long finalCount = ClickHouseClients.queryLong(ch, "SELECT count() FROM invocations FINAL WHERE event_id LIKE 'tp-%'");
+    double produceSeconds = (produced - t0) / 1e9;
+    double rawSeconds = (tRaw - t0) / 1e9;
+    double rollupSeconds = (tRollup - t0) / 1e9;
+    results.put("events", String.valueOf(events));
+    results.put("produce (Kafka, lz4)", String.format("%.1f s = %,.0f events/s", produceSeconds, events / produceSeconds));
+    results.put("all queryable in invocations", String.format("%.1f s = %,.0f events/s end to end (FINAL count %d)",
+        rawSeconds, events / rawSeconds, finalCount));
+    results.put("all in rollups (committed)", String.format("%.1f s = %,.0f events/s end to end", rollupSeconds,
+        events / rollupSeconds));
+    if (finalCount != events) {
+      throw new IllegalStateException("expected " + events + " distinct rows, found " + finalCount);
+    }
+  }
+
+  private static void freshness(KafkaProducer<byte[], byte[]> producer, Client ch, int rate, int seconds,
+      Map<String, String> results) throws InterruptedException {
+    int total = rate * seconds;
+    long intervalNanos = 1_000_000_000L / rate;
+    Map<String, Long> pending = new ConcurrentHashMap<>();
+    List<Long> latenciesMs = new ArrayList<>();
+    AtomicLong done = new AtomicLong();
+    Thread poller = new Thread(() -> poll(ch, pending, latenciesMs, done), "freshness-poller");
+    poller.setDaemon(true);
+    poller.start();
+    long start = System.nanoTime();
+    long startUs = nowUs();
+    long maxBehindNanos = 0;
+    for (int i = 0; i < total; i++) {
+      long scheduled = start + i * intervalNanos;
+      long now;
+      while ((now = System.nanoTime()) < scheduled) {
+        LockSupport.parkNanos(Math.min(scheduled - now, 200_000));
+      }
+      maxBehindNanos = Math.max(maxBehindNanos, now - scheduled);
+      // Event time = the scheduled send time, so a late send counts against freshness.
+      long eventTimeUs = startUs + (scheduled - start) / 1_000;
+      String id = "fr-" + i;
+      if (i % 100 == 0) {
+        pending.put(id, eventTimeUs);
+      }
+      producer.send(new ProducerRecord<>(TOPIC, InvocationEventCodec.encode(event(id, i, eventTimeUs))));
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!pending.isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    done.set(1);
+    poller.join();
+    long[] sorted;
+    synchronized (latenciesMs) {
+      sorted = latenciesMs.stream().mapToLong(Long::longValue).sorted().toArray();
+    }
+    results.put("freshness rate", String.format("%,d events/s for %d s (producer at most %d ms behind schedule)",
+        rate, seconds, maxBehindNanos / 1_000_000));
+    results.put("freshness probes", sorted.length + " seen, " + pending.size() + " never seen within 60 s");
+    results.put("freshness event time -> queryable (ms)", String.format("p50 %d, p99 %d, max %d",
+        percentile(sorted, 0.50), percentile(sorted, 0.99), sorted.length == 0 ? -1 : sorted[sorted.length - 1]));
+  }
+
+  /** Polls for pending probes every 50 ms; a probe's latency is (first seen) - (its event time). */
+  private static void poll(Client ch, Map<String, Long> pending, List<Long> latenciesMs, AtomicLong done) {
+    while (done.get() == 0) {
+      List<String> ids = new ArrayList<>(pending.keySet());
+      if (!ids.isEmpty()) {
+        StringBuilder in = new StringBuilder();
+        for (String id : ids) {
+          in.append(in.length() == 0 ? "" : ",").append(ClickHouseClients.quoteString(id));
+        }
+        List<List<String>> rows = ClickHouseClients.queryRows(ch,
+            "SELECT event_id FROM invocations WHERE event_id IN (" + in + ")");
+        long seenUs = nowUs();
+        for (List<String> row : rows) {
+          Long eventTimeUs = pending.remove(row.get(0));
+          if (eventTimeUs != null) {
+            synchronized (latenciesMs) {
+              latenciesMs.add((seenUs - eventTimeUs) / 1_000);
+            }
+          }
+        }
+      }
+      LockSupport.parkNanos(50_000_000);
+    }
+  }
+
+  private static InvocationEvent event(String id, int i, long receivedAtUs) {
+    long input = 200 + i % 3000;
+    return InvocationEvent.newBuilder()
+        .setEventId(id)
+        .setTenant("tenant-" + (i % 3))
+        .setProviderName("openai")
+        .setProtocol("openai")
+        .setOperationName("chat")
+        .setHttpMethod("POST")
+        .setPathTemplate("/v1/chat/completions")
+        .setRequestModel(MODELS[i % MODELS.length])
+        .setResponseModel(MODELS[i % MODELS.length])
+        .setStatusCode(200)
+        .setOutcome("ok")
+        .setReceivedAtUs(receivedAtUs)
+        .setCompletedAtUs(receivedAtUs + 800_000)
+        .setDurationUs(800_000)
+        .setTtftUs(150_000L + i % 1000)
+        .setInputTokens(input)
+        .setCacheReadInputTokens(i % 4 == 0 ? input / 2 : 0)
+        .setOutputTokens(50 + i % 500)
+        .setUsageSource("reported")
+        .setTeam("team-" + (i % 20))
+        .setUser("user-" + (i % 500))
+        .setKeyFingerprint("fp-" + (i % 50))
+        .setResponseFinishReasons(List.of("stop"))
+        .setTags(Map.of("feature", "f" + (i % 10)))
+        .build();
+  }
+
+  private static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
+    Map<String, Object> props = Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        ProducerConfig.ACKS_CONFIG, "all",
+        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+        ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
+        ProducerConfig.LINGER_MS_CONFIG, 5,
+        ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
+        ProducerConfig.BUFFER_MEMORY_CONFIG, 128L * 1024 * 1024);
+    return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  private static long awaitQuery(Client ch, String sql, long atLeast, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (ClickHouseClients.queryLong(ch, sql) >= atLeast) {
+        return System.nanoTime();
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("timed out after " + timeout + " waiting for " + sql + " >= " + atLeast);
+  }
+
+  private static long percentile(long[] sorted, double q) {
+    if (sorted.length == 0) {
+      return -1;
+    }
+    return sorted[(int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+  }
+
+  private static long nowUs() {
+    java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
+  }
+
+  private static String env(String name, String def) {
+    String value = System.getenv(name);
+    return value == null || value.isBlank() ? def : value;
+  }
+
+  private static void deleteRecursively(Path dir) {
+    try (var paths = Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (Exception e) {
+      System.err.println("could not delete " + dir + ": " + e);
+    }
+  }
+}

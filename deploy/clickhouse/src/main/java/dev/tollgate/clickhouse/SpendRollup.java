@@ -1,0 +1,369 @@
+package dev.tollgate.clickhouse;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * The contract of the hourly spend rollups (migration {@code 002_spend_hourly.sql}): the SQL
+ * fragments that write them and read them, in one place, so a rollup query and the same query over
+ * raw {@code invocations} give IDENTICAL answers, percentiles included.
+ *
+ * <h2>Tables</h2>
+ * <ul>
+ *   <li>{@value #TABLE} — ReplacingMergeTree(version); one row per {@link #GROUP_COLUMNS group}
+ *       (tenant, hour, dimensions) per committed sink batch ({@code batch_id}). The metric columns
+ *       are {@link #METRIC_COLUMNS}. Always read with {@code FINAL} and summed over batches.</li>
+ *   <li>{@value #VIEW} — a plain view that does exactly that ({@code FINAL}, {@code GROUP BY} the
+ *       group columns), for BI tools; its histogram columns are {@code latency_histogram} and
+ *       {@code ttft_histogram}, (buckets, counts) tuples. On ClickHouse 18.16 query it with the
+ *       Tollgate database as the current database (the view's unqualified table name resolves
+ *       there).</li>
+ *   <li>{@value #BATCH_EVENTS_TABLE} — the event ids of each committed batch.</li>
+ * </ul>
+ *
+ * <h2>How rows get there (exactly once)</h2>
+ * The attribution job's committer, when a checkpoint completes, inserts the batch's raw rows into
+ * {@code invocations} (idempotent: ReplacingMergeTree by event), its ids into
+ * {@value #BATCH_EVENTS_TABLE}, then runs {@link #insertBatchSql}: an {@code INSERT … SELECT} of
+ * {@link #rawMetricExpressions} over {@code invocations FINAL} restricted to those ids. The batch id
+ * is deterministic ({@link #batchIdOf}: a digest of the batch's event ids), so a batch committed
+ * again after recovery writes the same keys and replaces its twin; re-pricing re-runs the same
+ * statement for the same batch id with a higher version.
+ *
+ * <h2>Reading</h2>
+ * <ul>
+ *   <li>Over rollups: {@code SELECT <groups>, <rollupMetricExpressions()> FROM spend_hourly_batches
+ *       FINAL WHERE tenant = … AND hour >= … AND hour < … GROUP BY <groups>}.</li>
+ *   <li>Over raw rows: {@code SELECT <groups>, <rawMetricExpressions()> FROM invocations FINAL
+ *       WHERE tenant = … AND ts >= … AND ts < … GROUP BY <groups>} (a group column that is not a
+ *       raw column, i.e. {@code hour}, comes from {@link #rawGroupExpression}). ClickHouse 18.16
+ *       quirk: {@code FROM invocations FINAL} with {@code toStartOfHour(ts)} in the SELECT and NO
+ *       WHERE clause fails ("Column 'toStartOfHour(ts)' already exists", FINAL computes the same
+ *       sorting-key expression); any WHERE clause (the tenant scope) avoids it.</li>
+ * </ul>
+ * Both return the same column names and types: {@code m_requests m_errors m_unpriced_requests
+ * m_input_tokens m_cache_read_input_tokens m_cache_write_input_tokens m_cache_write_1h_input_tokens
+ * m_output_tokens m_reasoning_tokens m_cost_nanos} (prefixed: ClickHouse substitutes aliases
+ * everywhere, so {@code sum(cost_nanos) AS cost_nanos} would nest inside
+ * {@code countIf(isNull(cost_nanos))}) and the histograms {@code latency_histogram},
+ * {@code ttft_histogram} ({@code (Array(UInt16), Array(UInt64))}); turn a histogram into a
+ * percentile with {@link #percentileMicros}. {@code cost_nanos} sums priced calls only; calls with
+ * a NULL cost are counted in {@code unpriced_requests}, never as $0. {@code errors} counts calls
+ * whose outcome is not {@code ok} or whose status is 400 or more.
+ *
+ * <p>Latency and time to first token are bucketed by {@link #bucketExpression}: bucket {@code k}
+ * holds durations in {@code (BOUNDS_MICROS[k-1], BOUNDS_MICROS[k]]}; the last bucket
+ * ({@code BOUNDS_MICROS.length}) holds everything longer. A call without a first token adds nothing
+ * to the TTFT histogram.
+ *
+ * <p>Every fragment runs on ClickHouse 18.16 and 26.x. Stateless and thread-safe.
+ */
+public final class SpendRollup {
+
+    /** The rollup table (one row per group per batch). */
+    public static final String TABLE = "spend_hourly_batches";
+    /** The BI view over {@link #TABLE}: batches summed, FINAL applied. */
+    public static final String VIEW = "spend_hourly";
+    /** Which event ids each committed batch holds. */
+    public static final String BATCH_EVENTS_TABLE = "spend_batch_events";
+    /** The raw table the rollups are computed from. */
+    public static final String RAW_TABLE = "invocations";
+
+    /** The grouping columns of {@link #TABLE}, in sorting-key order (batch_id excluded). */
+    public static final List<String> GROUP_COLUMNS = List.of(
+            "tenant", "hour", "team", "user", "service", "environment", "provider", "model",
+            "key_fingerprint", "operation", "status_code");
+
+    /** The metric columns of {@link #TABLE}, in table order. */
+    public static final List<String> METRIC_COLUMNS = List.of(
+            "requests", "errors", "unpriced_requests", "input_tokens", "cache_read_input_tokens",
+            "cache_write_input_tokens", "cache_write_1h_input_tokens", "output_tokens", "reasoning_tokens",
+            "cost_nanos", "latency_buckets", "latency_counts", "ttft_buckets", "ttft_counts");
+
+    /** The summed token columns (same name in raw and rollup tables). */
+    public static final List<String> TOKEN_COLUMNS = List.of(
+            "input_tokens", "cache_read_input_tokens", "cache_write_input_tokens", "cache_write_1h_input_tokens",
+            "output_tokens", "reasoning_tokens");
+
+    /**
+     * Upper bounds (inclusive, microseconds) of the duration buckets: 1 ms to 10 min, roughly
+     * 1-2-3-5 steps. Changing them changes the meaning of stored buckets: only ever append.
+     */
+    static final long[] BOUNDS_MICROS = {
+        1_000, 2_000, 3_000, 5_000, 7_500, 10_000, 15_000, 20_000, 30_000, 50_000, 75_000,
+        100_000, 150_000, 200_000, 300_000, 500_000, 750_000, 1_000_000, 1_500_000, 2_000_000,
+        3_000_000, 5_000_000, 7_500_000, 10_000_000, 15_000_000, 20_000_000, 30_000_000,
+        60_000_000, 120_000_000, 300_000_000, 600_000_000};
+
+    private static final Pattern BATCH_ID = Pattern.compile("[A-Za-z0-9_.:-]{1,200}");
+
+    private SpendRollup() {
+    }
+
+    /**
+     * The deterministic id of a batch: {@code b-} and 32 hex digits of the SHA-256 of its sorted,
+     * distinct event ids. A batch committed again after recovery holds the same ids, so it gets the
+     * same id and replaces its twin; two different committed batches never share an event (the
+     * job's dedup state is checkpointed with the batches), so they never share an id. Unlike a
+     * checkpoint id, content cannot be reused by a later attempt for different rows.
+     */
+    public static String batchIdOf(Collection<String> eventIds) {
+        requireNonNull(eventIds, "eventIds");
+        if (eventIds.isEmpty()) {
+            throw new IllegalArgumentException("eventIds: empty (expected: the ids of a non-empty batch)");
+        }
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available", e);
+        }
+        for (String id : new TreeSet<>(eventIds)) {
+            byte[] utf8 = id.getBytes(StandardCharsets.UTF_8);
+            // Length-prefixed, so ("ab","c") and ("a","bc") differ.
+            sha.update(ByteBuffer.allocate(4).putInt(utf8.length).array());
+            sha.update(utf8);
+        }
+        return "b-" + HexFormat.of().formatHex(sha.digest(), 0, 16);
+    }
+
+    /**
+     * The bucket (UInt16) of a duration in microseconds given by the SQL expression {@code micros}.
+     * The one definition of a bucket: raw queries and rollup writes both use it.
+     */
+    public static String bucketExpression(String micros) {
+        requireNonNull(micros, "micros");
+        // multiIf, not arrayCount(b -> b < d, bounds): ClickHouse 18.16 does not see the column a
+        // lambda captures inside an aggregate's argument ("Unknown identifier").
+        StringBuilder sql = new StringBuilder("toUInt16(multiIf(");
+        for (int k = 0; k < BOUNDS_MICROS.length; k++) {
+            sql.append('(').append(micros).append(") <= ").append(BOUNDS_MICROS[k]).append(", ").append(k).append(", ");
+        }
+        return sql.append(BOUNDS_MICROS.length).append("))").toString();
+    }
+
+    /** The Java twin of {@link #bucketExpression} (tests and clients). */
+    public static int bucketOf(long micros) {
+        int k = 0;
+        while (k < BOUNDS_MICROS.length && BOUNDS_MICROS[k] < micros) {
+            k++;
+        }
+        return k;
+    }
+
+    /**
+     * The upper bound of bucket {@code k} in microseconds; for the overflow bucket, the last bound
+     * (read it as "at least").
+     */
+    public static long bucketUpperBoundMicros(int k) {
+        if (k < 0 || k > BOUNDS_MICROS.length) {
+            throw new IllegalArgumentException("bucket: " + k + " (expected: 0.." + BOUNDS_MICROS.length + ")");
+        }
+        return BOUNDS_MICROS[Math.min(k, BOUNDS_MICROS.length - 1)];
+    }
+
+    /**
+     * The {@code q}-quantile (0 &lt; q &le; 1) of a merged histogram, as the upper bound of the
+     * bucket that holds the {@code ceil(q * total)}-th smallest duration; -1 when the histogram is
+     * empty. Buckets need not be sorted.
+     */
+    public static long percentileMicros(int[] buckets, long[] counts, double q) {
+        requireNonNull(buckets, "buckets");
+        requireNonNull(counts, "counts");
+        if (buckets.length != counts.length) {
+            throw new IllegalArgumentException("buckets, counts: lengths " + buckets.length + ", " + counts.length
+                    + " (expected: equal)");
+        }
+        if (!(q > 0 && q <= 1)) {
+            throw new IllegalArgumentException("q: " + q + " (expected: 0 < q <= 1)");
+        }
+        long[] perBucket = new long[BOUNDS_MICROS.length + 1];
+        long total = 0;
+        for (int i = 0; i < buckets.length; i++) {
+            perBucket[buckets[i]] += counts[i];
+            total += counts[i];
+        }
+        if (total == 0) {
+            return -1;
+        }
+        long rank = (long) Math.ceil(q * total);
+        long seen = 0;
+        for (int k = 0; k < perBucket.length; k++) {
+            seen += perBucket[k];
+            if (seen >= rank) {
+                return bucketUpperBoundMicros(k);
+            }
+        }
+        return bucketUpperBoundMicros(BOUNDS_MICROS.length);
+    }
+
+    /** The expression for a group column over raw {@code invocations} rows (only {@code hour} differs). */
+    public static String rawGroupExpression(String column) {
+        if (!GROUP_COLUMNS.contains(column)) {
+            throw new IllegalArgumentException("group column: '" + column + "' (expected one of " + GROUP_COLUMNS + ")");
+        }
+        return column.equals("hour") ? "toStartOfHour(ts)" : column;
+    }
+
+    /**
+     * The aggregates over raw {@code invocations} rows, each {@code expr AS name}: the scalar
+     * metrics then {@code latency_histogram} and {@code ttft_histogram}.
+     */
+    public static List<String> rawMetricExpressions() {
+        return List.of(
+                "count() AS m_requests",
+                "countIf(outcome != 'ok' OR status_code >= 400) AS m_errors",
+                "countIf(isNull(cost_nanos)) AS m_unpriced_requests",
+                "sum(input_tokens) AS m_input_tokens",
+                "sum(cache_read_input_tokens) AS m_cache_read_input_tokens",
+                "sum(cache_write_input_tokens) AS m_cache_write_input_tokens",
+                "sum(cache_write_1h_input_tokens) AS m_cache_write_1h_input_tokens",
+                "sum(output_tokens) AS m_output_tokens",
+                "sum(reasoning_tokens) AS m_reasoning_tokens",
+                "toInt64(sum(ifNull(cost_nanos, 0))) AS m_cost_nanos",
+                "sumMap([" + bucketExpression("duration_us") + "], [toUInt64(1)]) AS latency_histogram",
+                "sumMap(if(isNull(ttft_us), emptyArrayUInt16(), [" + bucketExpression("ifNull(ttft_us, 0)") + "]),"
+                        + " if(isNull(ttft_us), emptyArrayUInt64(), [toUInt64(1)])) AS ttft_histogram");
+    }
+
+    /** The aggregates over {@link #TABLE} rows that give the same names and values as {@link #rawMetricExpressions}. */
+    public static List<String> rollupMetricExpressions() {
+        return List.of(
+                "sum(requests) AS m_requests",
+                "sum(errors) AS m_errors",
+                "sum(unpriced_requests) AS m_unpriced_requests",
+                "sum(input_tokens) AS m_input_tokens",
+                "sum(cache_read_input_tokens) AS m_cache_read_input_tokens",
+                "sum(cache_write_input_tokens) AS m_cache_write_input_tokens",
+                "sum(cache_write_1h_input_tokens) AS m_cache_write_1h_input_tokens",
+                "sum(output_tokens) AS m_output_tokens",
+                "sum(reasoning_tokens) AS m_reasoning_tokens",
+                "sum(cost_nanos) AS m_cost_nanos",
+                "sumMap(latency_buckets, latency_counts) AS latency_histogram",
+                "sumMap(ttft_buckets, ttft_counts) AS ttft_histogram");
+    }
+
+    /**
+     * The statement that (re)writes batch {@code batchId}'s rollup rows from its raw rows:
+     * {@code INSERT INTO db.spend_hourly_batches … SELECT … FROM db.invocations FINAL WHERE ts in
+     * [fromSeconds, toSecondsExclusive) AND event_id IN (the batch's ids in spend_batch_events)
+     * GROUP BY …}. The ts bounds only prune (they must cover every event of the batch). Filtering
+     * before FINAL is safe: ts and event_id never change between versions of an event's row.
+     * Running it again gives the same rows, which replace the previous ones when {@code version}
+     * is not lower.
+     */
+    public static String insertBatchSql(String database, String batchId, long version, long fromSeconds,
+            long toSecondsExclusive) {
+        String db = ClickHouseClients.quoteIdentifier(database);
+        requireBatchId(batchId);
+        if (version < 0 || fromSeconds < 0 || toSecondsExclusive <= fromSeconds) {
+            throw new IllegalArgumentException("version, from, to: " + version + ", " + fromSeconds + ", "
+                    + toSecondsExclusive + " (expected: version >= 0, 0 <= from < to)");
+        }
+        String batch = ClickHouseClients.quoteString(batchId);
+        String groups = String.join(", ", GROUP_COLUMNS);
+        String select = selectGroupsAndMetrics();
+        String from = "toDateTime(" + fromSeconds + ", 'UTC')";
+        String to = "toDateTime(" + toSecondsExclusive + ", 'UTC')";
+        return "INSERT INTO " + db + "." + TABLE + " (" + groups + ", " + String.join(", ", METRIC_COLUMNS)
+                + ", batch_id, version)\n"
+                // Unaliased: INSERT … SELECT is positional, and an alias `version` would shadow the
+                // raw table's own version column.
+                + "SELECT " + select + ", " + batch + ", toUInt64(" + version + ")\n"
+                + "FROM " + db + "." + RAW_TABLE + " FINAL\n"
+                + "WHERE ts >= " + from + " AND ts < " + to + "\n"
+                + "  AND event_id IN (SELECT event_id FROM " + db + "." + BATCH_EVENTS_TABLE
+                + " WHERE batch_id = " + batch
+                + " AND hour >= toStartOfHour(" + from + ") AND hour < " + to + ")\n"
+                + "GROUP BY " + GROUP_COLUMNS.stream().map(SpendRollup::rawGroupExpression)
+                        .collect(Collectors.joining(", "));
+    }
+
+    /**
+     * The statement that rebuilds, from the current raw rows, every committed batch's rollup rows
+     * for the whole hours in {@code [fromHourSeconds, toHourSecondsExclusive)} (both multiples of
+     * 3600), each under its own {@code batch_id} with {@code version}: what re-pricing runs after
+     * rewriting raw rows. Exact because {@code hour} is part of a rollup row's key: the rows of an
+     * hour of a batch are rebuilt from all of that hour's events of that batch. ANY JOIN: a batch's
+     * id recorded twice (a re-commit) still matches each event once. Events of batches not yet
+     * committed are left to their own commit.
+     */
+    public static String rebuildHoursSql(String database, long fromHourSeconds, long toHourSecondsExclusive,
+            long version) {
+        String db = ClickHouseClients.quoteIdentifier(database);
+        if (fromHourSeconds < 0 || fromHourSeconds % 3600 != 0 || toHourSecondsExclusive % 3600 != 0
+                || toHourSecondsExclusive <= fromHourSeconds || version < 0) {
+            throw new IllegalArgumentException("from, to, version: " + fromHourSeconds + ", " + toHourSecondsExclusive
+                    + ", " + version + " (expected: whole hours, 0 <= from < to, version >= 0)");
+        }
+        String from = "toDateTime(" + fromHourSeconds + ", 'UTC')";
+        String to = "toDateTime(" + toHourSecondsExclusive + ", 'UTC')";
+        String groups = GROUP_COLUMNS.stream().map(SpendRollup::rawGroupExpression).collect(Collectors.joining(", "));
+        return "INSERT INTO " + db + "." + TABLE + " (" + String.join(", ", GROUP_COLUMNS) + ", "
+                + String.join(", ", METRIC_COLUMNS) + ", batch_id, version)\n"
+                + "SELECT " + selectGroupsAndMetrics() + ", batch_id, toUInt64(" + version + ")\n"
+                + "FROM " + db + "." + RAW_TABLE + " FINAL\n"
+                + "ANY INNER JOIN (SELECT event_id, batch_id FROM " + db + "." + BATCH_EVENTS_TABLE
+                + " WHERE hour >= " + from + " AND hour < " + to + ") USING event_id\n"
+                + "WHERE ts >= " + from + " AND ts < " + to + "\n"
+                + "GROUP BY " + groups + ", batch_id";
+    }
+
+    /**
+     * The statement listing the batches holding events of hours in {@code [fromSeconds,
+     * toSecondsExclusive)} with the ts range of each batch's events:
+     * {@code batch_id, min hour, max hour} (re-pricing rebuilds exactly these batches).
+     */
+    public static String batchesInRangeSql(String database, long fromSeconds, long toSecondsExclusive) {
+        String db = ClickHouseClients.quoteIdentifier(database);
+        return "SELECT batch_id, toUInt32(min(hour)), toUInt32(max(hour)) FROM " + db + "." + BATCH_EVENTS_TABLE
+                + " WHERE batch_id IN (SELECT batch_id FROM " + db + "." + BATCH_EVENTS_TABLE
+                + " WHERE hour >= toStartOfHour(toDateTime(" + fromSeconds + ", 'UTC'))"
+                + " AND hour < toDateTime(" + toSecondsExclusive + ", 'UTC'))"
+                + " GROUP BY batch_id ORDER BY batch_id";
+    }
+
+    /** The columns a batch's event ids are inserted with (RowBinary or JSONEachRow). */
+    public static final List<String> BATCH_EVENTS_COLUMNS = List.of("batch_id", "hour", "event_id", "committed_at");
+
+    static void requireBatchId(String batchId) {
+        if (batchId == null || !BATCH_ID.matcher(batchId).matches()) {
+            throw new IllegalArgumentException("batch_id: '" + batchId + "' (expected: [A-Za-z0-9_.:-]{1,200})");
+        }
+    }
+
+    /** Group columns then metric columns (histograms split into arrays), in table order, over raw rows. */
+    private static String selectGroupsAndMetrics() {
+        StringBuilder select = new StringBuilder();
+        for (String column : GROUP_COLUMNS) {
+            String expression = rawGroupExpression(column);
+            select.append(expression.equals(column) ? column : expression + " AS " + column).append(", ");
+        }
+        List<String> metrics = rawMetricExpressions();
+        // Scalar metrics keep their names; each histogram tuple is split into its two array columns.
+        for (String metric : metrics.subList(0, metrics.size() - 2)) {
+            select.append(metric).append(", ");
+        }
+        String latency = aggregateOf(metrics.get(metrics.size() - 2));
+        String ttft = aggregateOf(metrics.get(metrics.size() - 1));
+        select.append("tupleElement(").append(latency).append(", 1) AS latency_buckets, ")
+                .append("tupleElement(").append(latency).append(", 2) AS latency_counts, ")
+                .append("tupleElement(").append(ttft).append(", 1) AS ttft_buckets, ")
+                .append("tupleElement(").append(ttft).append(", 2) AS ttft_counts");
+        return select.toString();
+    }
+
+    private static String aggregateOf(String expressionWithAlias) {
+        return expressionWithAlias.substring(0, expressionWithAlias.lastIndexOf(" AS "));
+    }
+}

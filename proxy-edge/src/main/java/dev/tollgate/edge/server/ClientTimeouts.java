@@ -1,0 +1,139 @@
+package dev.tollgate.edge.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Slow-client protection for one connection, as nginx's {@code client_header_timeout} and
+ * {@code client_body_timeout}: a request's headers must be complete within the header timeout of
+ * its first byte (or of the connection's opening), its body within the body timeout of the
+ * headers, and a kept-alive connection may sit idle between requests for the idle timeout. A
+ * header or idle timeout closes the connection; a body timeout is passed to the request receiver
+ * as {@link #BODY_TIMEOUT} so the exchange ends with a 408 and its event is recorded.
+ *
+ * <p>Two handlers share the state: {@link #bytesWatcher()} before the HTTP codec sees the first
+ * byte of each request, {@link #messagesWatcher()} after it sees the decoded request, its last
+ * body part and the end of the response. Confined to the connection's event loop.
+ */
+final class ClientTimeouts {
+
+  /** The user event fired when a request body did not arrive in time. */
+  static final Object BODY_TIMEOUT = new Object() {
+    @Override
+    public String toString() {
+      return "client body timeout";
+    }
+  };
+
+  private enum State { HEADERS, BODY, EXCHANGE, IDLE }
+
+  private final long headerNanos;
+  private final long bodyNanos;
+  private final long idleNanos;
+  private State state = State.HEADERS;
+  private ScheduledFuture<?> timer;
+
+  ClientTimeouts(Duration header, Duration body, Duration idle) {
+    this.headerNanos = header.toNanos();
+    this.bodyNanos = body.toNanos();
+    this.idleNanos = idle.toNanos();
+  }
+
+  /** Goes before the codec: the first byte of an idle connection starts the header timeout. */
+  ChannelInboundHandlerAdapter bytesWatcher() {
+    return new ChannelInboundHandlerAdapter() {
+      @Override
+      public void channelActive(ChannelHandlerContext ctx) {
+        enter(ctx, State.HEADERS);
+        ctx.fireChannelActive();
+      }
+
+      @Override
+      public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (state == State.IDLE && msg instanceof ByteBuf buf && buf.isReadable()) {
+          enter(ctx, State.HEADERS);
+        }
+        ctx.fireChannelRead(msg);
+      }
+
+      @Override
+      public void channelInactive(ChannelHandlerContext ctx) {
+        cancel();
+        ctx.fireChannelInactive();
+      }
+    };
+  }
+
+  /** Goes after the codec: headers in, body in, response out. */
+  ChannelDuplexHandler messagesWatcher() {
+    return new ChannelDuplexHandler() {
+      @Override
+      public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HttpRequest && state == State.HEADERS) {
+          enter(ctx, State.BODY);
+        }
+        if (msg instanceof LastHttpContent && state == State.BODY) {
+          enter(ctx, State.EXCHANGE);
+        }
+        ctx.fireChannelRead(msg);
+      }
+
+      @Override
+      public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (msg instanceof LastHttpContent) {
+          // The response is complete: the connection is idle until the next request's first byte.
+          promise = promise.unvoid();
+          promise.addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess() && f.channel().isActive() && state == State.EXCHANGE) {
+              enter(ctx, State.IDLE);
+            }
+          });
+        }
+        ctx.write(msg, promise);
+      }
+    };
+  }
+
+  private void enter(ChannelHandlerContext ctx, State next) {
+    cancel();
+    state = next;
+    long nanos = switch (next) {
+      case HEADERS -> headerNanos;
+      case BODY -> bodyNanos;
+      case IDLE -> idleNanos;
+      case EXCHANGE -> 0; // the upstream timeouts govern the exchange itself
+    };
+    if (nanos > 0) {
+      timer = ctx.executor().schedule(() -> expire(ctx, next), nanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void expire(ChannelHandlerContext ctx, State expected) {
+    timer = null;
+    if (state != expected || !ctx.channel().isActive()) {
+      return;
+    }
+    if (expected == State.BODY) {
+      state = State.EXCHANGE;
+      ctx.fireUserEventTriggered(BODY_TIMEOUT);
+    } else {
+      ctx.close();
+    }
+  }
+
+  private void cancel() {
+    if (timer != null) {
+      timer.cancel(false);
+      timer = null;
+    }
+  }
+}

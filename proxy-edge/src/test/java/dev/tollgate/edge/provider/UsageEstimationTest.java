@@ -1,0 +1,130 @@
+package dev.tollgate.edge.provider;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingType;
+import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** Token estimates for calls without reported usage: the encoding per model, prompts and streamed deltas. */
+class UsageEstimationTest {
+
+  private static final Encoding O200K = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.O200K_BASE);
+  private static final Encoding CL100K = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
+  private static final String PROMPT = "Summarise the quarterly revenue figures for the board, in three bullet points.";
+  private static final String SYSTEM = "You are a terse financial analyst.";
+
+  @Test
+  void picksO200kForCurrentOpenAiModelsAndCl100kOtherwise() {
+    for (String model : new String[] {"gpt-4o-mini", "gpt-4o-2024-08-06", "gpt-4.1-nano", "o3", "o4-mini", "gpt-5", "openai/gpt-4o"}) {
+      assertThat(UsageEstimator.encodingFor(model, "openai")).as(model).isEqualTo(EncodingType.O200K_BASE);
+    }
+    for (String model : new String[] {"gpt-4", "gpt-3.5-turbo", "text-embedding-3-small", "claude-sonnet-4-5", "llama-3-70b", "omni"}) {
+      assertThat(UsageEstimator.encodingFor(model, "openai")).as(model).isEqualTo(EncodingType.CL100K_BASE);
+    }
+    assertThat(UsageEstimator.encodingFor(null, "openai")).isEqualTo(EncodingType.O200K_BASE);
+    assertThat(UsageEstimator.encodingFor(null, "anthropic")).isEqualTo(EncodingType.CL100K_BASE);
+  }
+
+  @Test
+  void countsTheMessagesOfAChatRequestWithTheModelsEncoding() {
+    UsageEstimator estimator = sniff("openai", """
+        {"model":"gpt-4o","messages":[{"role":"system","content":"%s"},
+         {"role":"user","content":[{"type":"text","text":"%s"}]}],"stream":true}
+        """.formatted(SYSTEM, PROMPT), 5);
+
+    assertThat(estimator.inputTokens()).isEqualTo(O200K.countTokens(SYSTEM) + O200K.countTokens(PROMPT)).isPositive();
+    assertThat(estimator.encodingName()).isEqualTo("o200k_base");
+  }
+
+  @Test
+  void countsAnAnthropicSystemPromptAndMessagesWithCl100k() {
+    UsageEstimator estimator = sniff("anthropic", """
+        {"model":"claude-sonnet-4-5","max_tokens":100,"system":"%s","messages":[{"role":"user","content":"%s"}]}
+        """.formatted(SYSTEM, PROMPT), 3);
+
+    assertThat(estimator.inputTokens()).isEqualTo(CL100K.countTokens(SYSTEM) + CL100K.countTokens(PROMPT));
+  }
+
+  @Test
+  void countsGeminiContentsResponsesInputAndEmbeddingInputs() {
+    assertThat(sniff("gemini", "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"" + PROMPT + "\"}]}]}", 7)
+        .inputTokens()).isEqualTo(CL100K.countTokens(PROMPT));
+    assertThat(sniff("openai", "{\"model\":\"gpt-4.1\",\"instructions\":\"" + SYSTEM + "\",\"input\":\"" + PROMPT + "\"}", 11)
+        .inputTokens()).isEqualTo(O200K.countTokens(SYSTEM) + O200K.countTokens(PROMPT));
+    assertThat(sniff("openai", "{\"model\":\"gpt-4o\",\"input\":[\"" + PROMPT + "\",\"" + SYSTEM + "\"]}", 2)
+        .inputTokens()).isEqualTo(O200K.countTokens(SYSTEM) + O200K.countTokens(PROMPT));
+  }
+
+  @Test
+  void countsTheDeltasOfAChatStreamThatReportsNoUsage() {
+    String stream = chunk("{\"role\":\"assistant\",\"content\":\"\"}") + chunk("{\"content\":\"Revenue rose \"}")
+        + chunk("{\"content\":\"12% to $4.1bn.\"}") + "data: [DONE]\r\n\r\n";
+
+    UsageEstimator estimator = new UsageEstimator("openai");
+    estimator.model("gpt-4o-mini");
+    ResponseFacts facts = observe("openai", "chat", "text/event-stream", stream, estimator, 3);
+
+    assertThat(facts.usageReported()).isFalse();
+    assertThat(estimator.outputSeen()).isTrue();
+    assertThat(estimator.outputTokens()).isEqualTo(O200K.countTokens("Revenue rose ") + O200K.countTokens("12% to $4.1bn."));
+  }
+
+  @Test
+  void countsAnthropicAndResponsesDeltasButNotTheEnvelopeEventsRepeatingThem() {
+    String anthropic = "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+        + "\"delta\":{\"type\":\"text_delta\",\"text\":\"" + PROMPT + "\"}}\n\n";
+    UsageEstimator a = new UsageEstimator("anthropic");
+    observe("anthropic", "messages", "text/event-stream", anthropic, a, 4);
+    assertThat(a.outputTokens()).isEqualTo(CL100K.countTokens(PROMPT));
+
+    String responses = "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"" + PROMPT + "\"}\n\n"
+        + "event: response.output_text.done\ndata: {\"type\":\"response.output_text.done\",\"text\":\"" + PROMPT + "\"}\n\n"
+        + "event: response.incomplete\ndata: {\"type\":\"response.incomplete\",\"response\":{\"status\":\"incomplete\","
+        + "\"output\":[{\"content\":[{\"text\":\"" + PROMPT + "\"}]}]}}\n\n";
+    UsageEstimator r = new UsageEstimator("openai");
+    observe("openai", "responses", "text/event-stream", responses, r, 9);
+    assertThat(r.outputTokens()).isEqualTo(O200K.countTokens(PROMPT));
+  }
+
+  @Test
+  void countsTheTextOfANonStreamBodyWithoutUsage() {
+    String body = "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"" + PROMPT + "\"}]}}]}";
+    UsageEstimator estimator = new UsageEstimator("gemini");
+    ResponseFacts facts = observe("gemini", "generate_content", "application/json", body, estimator, 6);
+
+    assertThat(facts.usageReported()).isFalse();
+    assertThat(estimator.outputTokens()).isEqualTo(CL100K.countTokens(PROMPT));
+  }
+
+  private static String chunk(String delta) {
+    return "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,\"delta\":"
+        + delta + ",\"finish_reason\":null}]}\r\n\r\n";
+  }
+
+  private static UsageEstimator sniff(String protocol, String body, int pieceSize) {
+    UsageEstimator estimator = new UsageEstimator(protocol);
+    RequestBodySniffer sniffer = new RequestBodySniffer(estimator);
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    for (int i = 0; i < bytes.length; i += pieceSize) {
+      sniffer.onBody(Unpooled.wrappedBuffer(bytes, i, Math.min(pieceSize, bytes.length - i)));
+    }
+    sniffer.onEnd();
+    return estimator;
+  }
+
+  private static ResponseFacts observe(String protocol, String operation, String contentType, String body,
+                                       UsageEstimator estimator, int pieceSize) {
+    ResponseFacts facts = new ResponseFacts(() -> 1L, estimator);
+    ResponseObserver observer = ProtocolAdapter.forProtocol(protocol).observer(operation, contentType, null, facts);
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    for (int i = 0; i < bytes.length; i += pieceSize) {
+      observer.onBody(Unpooled.wrappedBuffer(bytes, i, Math.min(pieceSize, bytes.length - i)));
+    }
+    observer.onEnd();
+    return facts;
+  }
+}
