@@ -98,6 +98,11 @@ final class ApiDispatcher {
     } catch (IllegalArgumentException e) {
       return JsonResponses.error(HttpResponseStatus.BAD_REQUEST, "bad_request", "malformed URL encoding");
     }
+    if (!path.startsWith("/")) {
+      // Routing matches segments, authentication the prefix: both must see the same absolute path,
+      // or "xv1/spend" would route to /v1/spend without a token.
+      return JsonResponses.error(HttpResponseStatus.BAD_REQUEST, "bad_request", "the request target must be an absolute path");
+    }
     try {
       Principal principal = null;
       if (path.startsWith(AUTHENTICATED_PREFIX)) {

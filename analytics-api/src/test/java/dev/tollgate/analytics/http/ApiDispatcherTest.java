@@ -55,6 +55,14 @@ class ApiDispatcherTest {
   }
 
   @Test
+  void refusesARelativeTargetThatWouldRouteWithoutAToken() {
+    FullHttpResponse response = send(HttpMethod.GET, "xv1/echo", null);
+
+    assertThat(response.status()).isEqualTo(HttpResponseStatus.BAD_REQUEST);
+    assertThat(seen.get()).isNull();
+  }
+
+  @Test
   void answers401WithABearerChallengeForMissingOrUnknownTokens() {
     FullHttpResponse missing = send(HttpMethod.GET, "/v1/echo", null);
     assertThat(missing.status()).isEqualTo(HttpResponseStatus.UNAUTHORIZED);

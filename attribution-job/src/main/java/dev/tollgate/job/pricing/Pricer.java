@@ -39,6 +39,13 @@ public final class Pricer {
       row.pricingStatus = PricingStatus.NO_USAGE;
       return;
     }
+    if (row.inputTokens > MAX_TOKENS || row.outputTokens > MAX_TOKENS || row.cacheReadInputTokens > MAX_TOKENS
+        || row.cacheWriteInputTokens > MAX_TOKENS) {
+      // No call uses this many tokens: an upstream sent a broken count. Pricing it could overflow
+      // the cost and stop the job on every replay of the same record.
+      row.pricingStatus = PricingStatus.INVALID_USAGE;
+      return;
+    }
     long plainInput = row.inputTokens - row.cacheReadInputTokens - row.cacheWriteInputTokens;
     long cacheWrite5m = row.cacheWriteInputTokens - row.cacheWrite1hInputTokens;
     if (plainInput < 0 || cacheWrite5m < 0 || row.cacheReadInputTokens < 0 || row.cacheWrite1hInputTokens < 0
@@ -71,6 +78,9 @@ public final class Pricer {
     row.pricingStatus = PricingStatus.PRICED;
     row.priceRef = price.ref(row.inputTokens);
   }
+
+  /** More tokens than any single call can use (a trillion); larger counts are invalid usage. */
+  static final long MAX_TOKENS = 1_000_000_000_000L;
 
   private static BigDecimal times(long tokens, BigDecimal usdPerMillion) {
     return BigDecimal.valueOf(tokens).multiply(usdPerMillion);

@@ -182,6 +182,17 @@ class PricerTest {
   }
 
   @Test
+  void marksAbsurdCountsInvalidInsteadOfOverflowingTheCost() {
+    // An upstream reporting 1e20 tokens arrives as Long.MAX_VALUE; pricing it must not throw.
+    Invocation row = usage("claude-opus-4-1", Long.MAX_VALUE, 0, 0, 0, Long.MAX_VALUE);
+
+    pricer.price(row);
+
+    assertThat(row.pricingStatus).isEqualTo(PricingStatus.INVALID_USAGE);
+    assertThat(row.costNanos).isNull();
+  }
+
+  @Test
   void pricesEveryModelTheCatalogPromises() {
     for (String model : new String[] {"gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "o4-mini",
         "claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5", "gemini-2.5-pro", "gemini-2.5-flash"}) {

@@ -127,7 +127,7 @@ class MultiEdgeIT {
 
       Poll.until("every call in ClickHouse", Duration.ofSeconds(60), () -> rows() >= REQUESTS);
       long rowsNanos = System.nanoTime();
-      log.info("multi edge figures: requests={}, submit_to_running_ms={}, load_ms={}, load_to_all_rows_ms={}",
+      log.info("multi edge figures: requests={}, start_to_running_ms={}, load_ms={}, load_to_all_rows_ms={}",
           REQUESTS, millis(startNanos, jobUpNanos), millis(jobUpNanos, loadDoneNanos), millis(loadDoneNanos, rowsNanos));
       rest.cancel(jobId);
     }

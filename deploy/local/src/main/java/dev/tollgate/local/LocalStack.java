@@ -47,7 +47,6 @@ public final class LocalStack {
   /** The directory seed, next to the configuration file. */
   static final String DIRECTORY_SEED = "directory.yaml";
   /** Created below with the other topics; kafka.topics.directory must name it. */
-  static final String DIRECTORY_TOPIC = "tollgate.directory";
   private static final List<String> DIRECTORY_FIELDS = List.of("tenant", "team", "user", "service", "cost_center");
 
   private LocalStack() {}
@@ -103,9 +102,9 @@ public final class LocalStack {
       List<NewTopic> wanted = List.of(
           new NewTopic(s.invocationsTopic(), s.invocationsPartitions(), (short) 1),
           new NewTopic(s.deadLetterTopic(), 1, (short) 1),
-          new NewTopic(DIRECTORY_TOPIC, 1, (short) 1)
+          new NewTopic(s.directoryTopic(), 1, (short) 1)
               .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
-          new NewTopic("tollgate.prices", 1, (short) 1)
+          new NewTopic(s.pricesTopic(), 1, (short) 1)
               .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
       List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
       if (!missing.isEmpty()) {
@@ -123,7 +122,8 @@ public final class LocalStack {
    * one record per key fingerprint, value the entry as JSON. Idempotent: the topic is compacted
    * and keyed by fingerprint, so publishing the same entries again leaves the same table.
    */
-  static void seedDirectory(LocalSettings s, Path file) throws IOException, InterruptedException, ExecutionException {
+  static void seedDirectory(LocalSettings s, Path file)
+      throws IOException, InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {
     if (!Files.exists(file)) {
       System.out.println("kafka: no directory seed (" + file + " does not exist)");
       return;
@@ -132,13 +132,12 @@ public final class LocalStack {
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, s.kafkaBootstrap());
     props.put(ProducerConfig.ACKS_CONFIG, "all");
-    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
     try (KafkaProducer<String, String> producer =
         new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
       List<Future<RecordMetadata>> sent = new java.util.ArrayList<>();
-      entries.forEach((key, json) -> sent.add(producer.send(new ProducerRecord<>(DIRECTORY_TOPIC, key, json))));
+      entries.forEach((key, json) -> sent.add(producer.send(new ProducerRecord<>(s.directoryTopic(), key, json))));
       for (Future<RecordMetadata> f : sent) {
-        f.get();
+        f.get(30, TimeUnit.SECONDS);
       }
     }
     System.out.println("kafka: directory seeded from " + file + " (" + entries.size() + " keys)");

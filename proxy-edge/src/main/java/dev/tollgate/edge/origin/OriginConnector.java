@@ -10,12 +10,15 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -51,6 +54,13 @@ public final class OriginConnector {
   private final int maxIdlePerOrigin;
   private final EdgeMetrics metrics;
   private final Map<EventLoop, Map<Origin, ArrayDeque<Channel>>> pools = new ConcurrentHashMap<>();
+  // Netty's default resolver calls the JDK's blocking lookup on the calling thread, here an event
+  // loop: a slow DNS server would freeze every connection of that loop. This one is asynchronous
+  // (and still honours /etc/hosts).
+  private final DnsAddressResolverGroup resolver = new DnsAddressResolverGroup(
+      new DnsNameResolverBuilder()
+          .datagramChannelType(NioDatagramChannel.class)
+          .socketChannelType(NioSocketChannel.class));
 
   public OriginConnector(Duration connectTimeout, Duration idleTimeout, int maxIdlePerOrigin, EdgeMetrics metrics) {
     this.connectTimeout = connectTimeout;
@@ -107,6 +117,7 @@ public final class OriginConnector {
     Bootstrap bootstrap = new Bootstrap()
         .group(loop)
         .channel(NioSocketChannel.class)
+        .resolver(resolver)
         .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))

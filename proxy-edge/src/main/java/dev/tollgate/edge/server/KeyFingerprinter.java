@@ -68,9 +68,15 @@ final class KeyFingerprinter {
       }
     }
     if (query != null && !query.isEmpty()) {
-      List<String> keys = new QueryStringDecoder("?" + query).parameters().get("key");
-      if (keys != null && !keys.isEmpty() && !keys.get(0).isBlank()) {
-        return keys.get(0);
+      try {
+        List<String> keys = new QueryStringDecoder("?" + query).parameters().get("key");
+        if (keys != null && !keys.isEmpty() && !keys.get(0).isBlank()) {
+          return keys.get(0);
+        }
+      } catch (IllegalArgumentException e) {
+        // A malformed escape anywhere in the query: Netty's message quotes the whole query, key
+        // included, so it must never travel further. The call is recorded without a fingerprint.
+        return null;
       }
     }
     return null;

@@ -532,7 +532,8 @@ final class ProxyExchange implements OriginListener {
       edge.publisher.publish(event(completedAtUs));
     } catch (RuntimeException e) {
       edge.metrics.eventDropped(); // a publisher must not throw; if one does, the call is unaffected
-      log.warn("event not built: provider={}, error={}", route.provider().name(), e.toString());
+      // The class only: an exception's message may quote request data (a query string, a header).
+      log.warn("event not built: provider={}, error={}", route.provider().name(), e.getClass().getName());
     }
   }
 

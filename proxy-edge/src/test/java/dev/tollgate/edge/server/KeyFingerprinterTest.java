@@ -38,6 +38,12 @@ class KeyFingerprinterTest {
   }
 
   @Test
+  void aMalformedQueryYieldsNoFingerprintAndNoExceptionQuotingTheKey() {
+    // Netty's decoder would throw with the whole query, key included, in its message.
+    assertThat(fingerprinter.fingerprint(new DefaultHttpHeaders(), "key=AIzaSECRET123&alt=%zz")).isNull();
+  }
+
+  @Test
   void differsBetweenSecrets() {
     KeyFingerprinter other = new KeyFingerprinter("other".getBytes(StandardCharsets.UTF_8));
 
