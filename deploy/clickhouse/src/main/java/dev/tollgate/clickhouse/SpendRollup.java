@@ -313,8 +313,9 @@ public final class SpendRollup {
                 + String.join(", ", METRIC_COLUMNS) + ", batch_id, version)\n"
                 + "SELECT " + selectGroupsAndMetrics() + ", batch_id, toUInt64(" + version + ")\n"
                 + "FROM " + db + "." + RAW_TABLE + " FINAL\n"
+                // Named: modern ClickHouse refuses an unnamed joined subquery.
                 + "ANY INNER JOIN (SELECT event_id, batch_id FROM " + db + "." + BATCH_EVENTS_TABLE
-                + " WHERE hour >= " + from + " AND hour < " + to + ") USING event_id\n"
+                + " WHERE hour >= " + from + " AND hour < " + to + ") AS batch_events USING event_id\n"
                 + "WHERE ts >= " + from + " AND ts < " + to + "\n"
                 + "GROUP BY " + groups + ", batch_id";
     }
