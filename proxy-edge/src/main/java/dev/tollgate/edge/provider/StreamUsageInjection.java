@@ -47,6 +47,10 @@ public final class StreamUsageInjection {
         if (name.equals("stream")) {
           stream = value == JsonToken.VALUE_TRUE;
         } else if (name.equals("stream_options")) {
+          // A later duplicate wins upstream: only the last stream_options counts.
+          includeStart = -1;
+          includeEnd = -1;
+          includeTrue = false;
           optionsToken = value;
           optionsValueStart = valueStart;
           if (value == JsonToken.START_OBJECT) {
@@ -57,6 +61,8 @@ public final class StreamUsageInjection {
               if (innerName.equals("include_usage")) {
                 includeTrue = innerValue == JsonToken.VALUE_TRUE;
                 includeStart = (int) p.currentTokenLocation().getByteOffset();
+                p.skipChildren(); // a container value ends at its closing bracket
+                p.finishToken(); // a string is parsed lazily: without this the location is inside it
                 includeEnd = (int) p.currentLocation().getByteOffset();
               }
               p.skipChildren();

@@ -2,6 +2,7 @@ package dev.tollgate.edge.publish;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -36,9 +37,9 @@ import org.slf4j.LoggerFactory;
  * segment. Replay progress inside the oldest segment is kept in {@code replay.offset} (written
  * atomically), so a restart resumes where replay stopped instead of re-sending the segment.
  *
- * <p>Durability (fsync policy): appends go to the OS page cache; the active segment is forced to
- * disk at most every {@link #syncIfDue sync interval} (the replayer calls it), on every roll and on
- * close. A crash of the edge process loses nothing that was appended; a crash of the machine can
+ * <p>Durability (fsync policy): appends go to the OS page cache; the active segment and segments
+ * sealed since the last sync are forced to disk every {@link #syncIfDue sync interval} (the
+ * replayer calls it, outside the lock appends take) and on close. A crash of the edge process loses nothing that was appended; a crash of the machine can
  * lose at most the last sync interval of spooled events.
  *
  * <p>A record that fails its length or CRC check (a torn write at the tail after a machine crash,
@@ -73,6 +74,13 @@ public final class DiskSpool implements AutoCloseable {
   private final AtomicLong bytes = new AtomicLong();
   private final AtomicLong records = new AtomicLong();
   private final AtomicLong corrupt = new AtomicLong();
+
+  /**
+   * Sealed segments' channels not yet forced to disk. Sealing happens under the spool's lock,
+   * sometimes on an event loop (an append that fills a segment), so it never fsyncs: the sync
+   * (replayer thread, outside the lock) forces and closes these.
+   */
+  private final List<FileChannel> unsynced = new ArrayList<>();
 
   private long nextSequence;
   private Path activePath;
@@ -188,7 +196,7 @@ public final class DiskSpool implements AutoCloseable {
     }
     try {
       if (needsSegment) {
-        sealActive();
+        sealActive(false);
         openActive();
       }
       ByteBuffer buffer = ByteBuffer.allocate((int) recordBytes);
@@ -244,15 +252,26 @@ public final class DiskSpool implements AutoCloseable {
     bytes.addAndGet(MAGIC.length);
   }
 
-  private void sealActive() throws IOException {
+  /**
+   * Seals the active segment. With {@code force} (closing) it is forced and closed here; otherwise
+   * its channel waits in {@link #unsynced} for the next {@link #syncIfDue}, so no fsync happens
+   * under the lock.
+   */
+  private void sealActive(boolean force) throws IOException {
     if (active == null) {
       return;
     }
     FileChannel channel = active;
     active = null;
-    try {
-      channel.force(false);
-    } finally {
+    if (force) {
+      try {
+        channel.force(false);
+      } finally {
+        channel.close();
+      }
+    } else if (dirty) {
+      unsynced.add(channel);
+    } else {
       channel.close();
     }
     dirty = false;
@@ -271,24 +290,55 @@ public final class DiskSpool implements AutoCloseable {
       return;
     }
     try {
-      sealActive();
+      sealActive(false);
     } catch (IOException e) {
       log.warn("spool roll failed: dir={}, error={}", dir, e.toString());
     }
   }
 
-  /** Forces the active segment to disk when it changed and the sync interval passed. */
-  public synchronized void syncIfDue() {
+  /**
+   * Forces the active segment and any sealed-but-unforced ones to disk when something changed and
+   * the sync interval passed. The fsyncs run outside the spool's lock: an append (possibly on an
+   * event loop, under overload) never waits for a disk flush.
+   */
+  public void syncIfDue() {
     long now = System.nanoTime();
-    if (!dirty || active == null || now - lastSyncNanos < syncIntervalNanos) {
-      return;
-    }
-    lastSyncNanos = now;
-    try {
-      active.force(false);
+    FileChannel current;
+    List<FileChannel> sealedNow;
+    synchronized (this) {
+      if (closed || (!dirty && unsynced.isEmpty()) || now - lastSyncNanos < syncIntervalNanos) {
+        return;
+      }
+      lastSyncNanos = now;
+      current = dirty ? active : null;
       dirty = false;
+      sealedNow = new ArrayList<>(unsynced);
+      unsynced.clear();
+    }
+    for (FileChannel channel : sealedNow) {
+      forceQuietly(channel);
+      closeQuietly(channel);
+    }
+    if (current != null) {
+      forceQuietly(current);
+    }
+  }
+
+  private void forceQuietly(FileChannel channel) {
+    try {
+      channel.force(false);
+    } catch (ClosedChannelException e) {
+      // closed by close(), which forces what it closes
     } catch (IOException e) {
       log.warn("spool sync failed: dir={}, error={}", dir, e.toString());
+    }
+  }
+
+  private static void closeQuietly(FileChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // the data was forced (or the failure logged) just before
     }
   }
 
@@ -397,8 +447,13 @@ public final class DiskSpool implements AutoCloseable {
       return;
     }
     closed = true;
+    for (FileChannel channel : unsynced) {
+      forceQuietly(channel);
+      closeQuietly(channel);
+    }
+    unsynced.clear();
     try {
-      sealActive();
+      sealActive(true);
     } catch (IOException e) {
       log.warn("spool close failed: dir={}, error={}", dir, e.toString());
     }
