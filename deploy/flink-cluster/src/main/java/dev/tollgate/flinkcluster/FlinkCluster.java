@@ -139,20 +139,41 @@ public final class FlinkCluster implements AutoCloseable {
 
   /** Writes the conf directory, starts the JobManager and {@link Settings#taskManagers()} TaskManagers, and waits until they are registered. */
   public static FlinkCluster start(Settings settings, Duration timeout) throws IOException, InterruptedException {
-    Map<String, String> config = new LinkedHashMap<>(defaults(settings.dir()));
-    config.putAll(settings.config());
-    FlinkCluster cluster = new FlinkCluster(settings, URI.create("http://127.0.0.1:" + config.get("rest.port")));
-    try {
-      cluster.writeConf(config);
-      cluster.startJobManager();
-      for (int i = 0; i < settings.taskManagers(); i++) {
-        cluster.startTaskManager();
+    for (int attempt = 1; ; attempt++) {
+      Map<String, String> config = new LinkedHashMap<>(defaults(settings.dir()));
+      config.putAll(settings.config());
+      FlinkCluster cluster = new FlinkCluster(settings, URI.create("http://127.0.0.1:" + config.get("rest.port")));
+      try {
+        cluster.writeConf(config);
+        cluster.startJobManager();
+        for (int i = 0; i < settings.taskManagers(); i++) {
+          cluster.startTaskManager();
+        }
+        cluster.awaitTaskManagers(settings.taskManagers(), timeout);
+        return cluster;
+      } catch (JobManagerExitedException e) {
+        cluster.close();
+        // A free port can be taken between choosing it and the JobManager binding it (any
+        // outgoing connection on the machine draws from the same range): choose again.
+        if (attempt == START_ATTEMPTS) {
+          throw e;
+        }
+        log.warn("jobmanager exited during start-up, retrying with new ports: attempt={}, log={}", attempt, e.getMessage());
+      } catch (IOException | InterruptedException | RuntimeException e) {
+        cluster.close();
+        throw e;
       }
-      cluster.awaitTaskManagers(settings.taskManagers(), timeout);
-      return cluster;
-    } catch (IOException | InterruptedException | RuntimeException e) {
-      cluster.close();
-      throw e;
+    }
+  }
+
+  private static final int START_ATTEMPTS = 3;
+
+  /** The JobManager process ended while the cluster was starting. */
+  private static final class JobManagerExitedException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    JobManagerExitedException(String message) {
+      super(message);
     }
   }
 
@@ -203,7 +224,7 @@ public final class FlinkCluster implements AutoCloseable {
   private void checkJobManagerAlive() throws IOException {
     FlinkProcess jm = processes().get(0);
     if (!jm.isAlive()) {
-      throw new IOException("the JobManager exited; see " + jm.log());
+      throw new JobManagerExitedException("the JobManager exited; see " + jm.log());
     }
   }
 
