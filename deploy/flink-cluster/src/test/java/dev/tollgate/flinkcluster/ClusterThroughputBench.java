@@ -58,11 +58,11 @@ class ClusterThroughputBench {
           parallelism: 2
           checkpoint_dir: "%s"
         """.formatted(kafka.bootstrapServers(), clickhouse.httpUrl(), clickhouse.database(), dir.resolve("checkpoints").toUri()));
-    String classpath = FlinkCluster.classpathFrom(Path.of(System.getProperty("tollgate.flink.classpath", "target/flink-cluster.classpath")));
+    String classpath = ClusterJobFixture.classpath();
     try (FlinkCluster cluster = FlinkCluster.start(
         new FlinkCluster.Settings(dir.resolve("cluster"), classpath, 2, Map.of()), Duration.ofSeconds(90))) {
       FlinkRest rest = cluster.rest();
-      String jobId = rest.runJar(rest.uploadJar(Path.of(System.getProperty("tollgate.job.jar"))),
+      String jobId = rest.runJar(rest.uploadJar(ClusterJobFixture.jobJar()),
           "dev.tollgate.job.AttributionJob", List.of("--config", config.toString()), 2);
       Poll.until("tasks running", Duration.ofSeconds(60), () -> rest.allTasksRunning(jobId));
       long start = System.nanoTime();

@@ -93,22 +93,10 @@ class FlinkClusterIT {
   void recoversFromAKilledTaskManagerWithExactTotals() throws Exception {
     kafka.createTopic(TOPIC, 6);
     kafka.createTopic(DEAD_LETTERS, 1);
-    Path dir = Files.createDirectories(Path.of("target", "flink-cluster-it", Long.toString(System.currentTimeMillis())))
-        .toAbsolutePath();
-    Path config = Files.writeString(dir.resolve("tollgate.yaml"), """
-        kafka:
-          bootstrap_servers: "%s"
-          topics: {invocations: %s, dead_letter: %s}
-        clickhouse: {url: "%s", database: %s, user: default, password: ""}
-        job:
-          checkpoint_interval: 1s
-          parallelism: 2
-          checkpoint_dir: "%s"
-          sink: {max_rows: 500, max_delay: 200ms}
-        """.formatted(kafka.bootstrapServers(), TOPIC, DEAD_LETTERS, clickhouse.httpUrl(), clickhouse.database(),
-        dir.resolve("checkpoints").toUri()));
-    String classpath = FlinkCluster.classpathFrom(Path.of(System.getProperty("tollgate.flink.classpath", "target/flink-cluster.classpath")));
-    Path jobJar = Path.of(System.getProperty("tollgate.job.jar"));
+    Path dir = ClusterJobFixture.runDir("flink-cluster-it");
+    Path config = ClusterJobFixture.writeJobConfig(dir, kafka, clickhouse, TOPIC, DEAD_LETTERS);
+    String classpath = ClusterJobFixture.classpath();
+    Path jobJar = ClusterJobFixture.jobJar();
 
     long startNanos = System.nanoTime();
     try (FlinkCluster cluster = FlinkCluster.start(

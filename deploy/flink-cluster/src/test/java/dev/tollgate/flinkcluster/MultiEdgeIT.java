@@ -78,22 +78,10 @@ class MultiEdgeIT {
   void twoEdgesSixPartitionsAndTwoSlotsGiveExactTotals() throws Exception {
     kafka.createTopic(TOPIC, PARTITIONS);
     kafka.createTopic(DEAD_LETTERS, 1);
-    Path dir = Files.createDirectories(Path.of("target", "multi-edge-it", Long.toString(System.currentTimeMillis())))
-        .toAbsolutePath();
-    Path jobConfig = Files.writeString(dir.resolve("tollgate.yaml"), """
-        kafka:
-          bootstrap_servers: "%s"
-          topics: {invocations: %s, dead_letter: %s}
-        clickhouse: {url: "%s", database: %s, user: default, password: ""}
-        job:
-          checkpoint_interval: 1s
-          parallelism: 2
-          checkpoint_dir: "%s"
-          sink: {max_rows: 500, max_delay: 200ms}
-        """.formatted(kafka.bootstrapServers(), TOPIC, DEAD_LETTERS, clickhouse.httpUrl(), clickhouse.database(),
-        dir.resolve("checkpoints").toUri()));
-    String classpath = FlinkCluster.classpathFrom(Path.of(System.getProperty("tollgate.flink.classpath", "target/flink-cluster.classpath")));
-    Path jobJar = Path.of(System.getProperty("tollgate.job.jar"));
+    Path dir = ClusterJobFixture.runDir("multi-edge-it");
+    Path jobConfig = ClusterJobFixture.writeJobConfig(dir, kafka, clickhouse, TOPIC, DEAD_LETTERS);
+    String classpath = ClusterJobFixture.classpath();
+    Path jobJar = ClusterJobFixture.jobJar();
 
     long startNanos = System.nanoTime();
     try (FakeProvider provider = FakeProvider.builder().port(0).recordLimit(0).start();
