@@ -34,6 +34,9 @@ public final class PrintSql {
   /** 2025-03-01T10:00:00Z: the first hour of the fixture; the fixture spans two hours. */
   static final long H0 = 1_740_823_200L;
   static final long H2 = H0 + 7200;
+  static final long DAY = 86_400;
+  /** The UTC day of the fixture. */
+  static final long D0 = H0 - H0 % DAY;
 
   private PrintSql() {
   }
@@ -71,6 +74,18 @@ public final class PrintSql {
         + " FROM " + DB + "." + SpendRollup.RAW_TABLE + " FINAL WHERE tenant = 'acme'" + range.formatted("ts"));
     print("rollup.rollup_metrics_total", "SELECT " + String.join(", ", SpendRollup.rollupMetricExpressions())
         + " FROM " + DB + "." + SpendRollup.TABLE + " FINAL WHERE tenant = 'acme'" + range.formatted("hour"));
+
+    // The committer's DaySealer sealing the fixture's day once it has closed, and re-pricing's
+    // recomputation of it; then the daily source read the way the API reads it.
+    print("daily.unsealed_before", SpendRollup.unsealedDaysSql(DB, D0, D0 + DAY));
+    print("daily.mark_started", SpendRollup.markDaySql(DB, D0, false, H2));
+    print("daily.seal", SpendRollup.sealDaySql(DB, D0, 1));
+    print("daily.mark_complete", SpendRollup.markDaySql(DB, D0, true, H2));
+    print("daily.unsealed_after", SpendRollup.unsealedDaysSql(DB, D0, D0 + DAY));
+    print("daily.marked_days", SpendRollup.markedDaysSql(DB, D0, D0 + DAY));
+    print("daily.reseal", SpendRollup.sealDaySql(DB, D0, 3));
+    print("daily.read_total", "SELECT " + String.join(", ", SpendRollup.rollupMetricExpressions()) + " FROM ("
+        + SpendRollup.dailyReadSql("tenant = 'acme'", D0, D0 + DAY) + ")");
 
     printAnalytics();
   }
@@ -130,6 +145,31 @@ public final class PrintSql {
             new DimensionValuesQuery(scope, dim(dimension)).toSql(from, to, noFilters, "", 50));
         print("analytics.values_prefix." + scopeName + "." + dimension,
             new DimensionValuesQuery(scope, dim(dimension)).toSql(from, to, filters, "o'", 50));
+      }
+      // Whole-day requests: the daily source (sealed day) next to the hourly rollups and raw rows.
+      Instant day = Instant.ofEpochSecond(D0);
+      Instant nextDay = Instant.ofEpochSecond(D0 + DAY);
+      for (Interval interval : List.of(Interval.NONE, Interval.DAY, Interval.WEEK, Interval.MONTH)) {
+        for (String grouping : List.of("", "team,model", "environment,provider,operation,status")) {
+          List<Dimension> groupBy = new ArrayList<>();
+          for (String name : grouping.isEmpty() ? new String[0] : grouping.split(",")) {
+            groupBy.add(dim(name));
+          }
+          SpendRequest request = new SpendRequest(day, nextDay, interval, groupBy, filters, Metric.P50_LATENCY_MS, 100);
+          for (SpendSource source : SpendSource.values()) {
+            String name = "analytics.spend_day." + scopeName + "." + interval.name().toLowerCase() + "."
+                + (grouping.isEmpty() ? "none" : grouping) + "." + source.name().toLowerCase();
+            SpendQuery query = new SpendQuery(scope, request, source);
+            print(name + ".rows", query.toSql());
+            print(name + ".totals", query.totalsSql());
+          }
+        }
+      }
+      for (String dimension : List.of("team", "model", "status")) {
+        for (SpendSource source : SpendSource.values()) {
+          TopQuery top = new TopQuery(scope, new TopRequest(day, nextDay, dim(dimension), filters, Metric.COST_USD, 2), source);
+          print("analytics.top_day." + scopeName + "." + dimension + "." + source.name().toLowerCase() + ".rows", top.toSql());
+        }
       }
       InvocationsQuery invocations = new InvocationsQuery(scope);
       print("analytics.invocations." + scopeName + ".first_page", invocations.pageSql(from, to, noFilters, null, 2));

@@ -257,6 +257,20 @@ try {
       .sort((x, y) => (x[0] < y[0] ? -1 : 1));
     assertEqual(got, want, 'batches');
   });
+  // (c'') The committer's DaySealer seals the fixture's day; the daily source then agrees with raw rows.
+  const D0 = H0 - (H0 % 86400);
+  const days = (name) => rows(sqlOf(name)).map((r) => Object.values(r).map(Number));
+  check('daily.unsealed_before', () => assertEqual(days('daily.unsealed_before'), [[D0]], 'unsealed days'));
+  for (const name of ['daily.mark_started', 'daily.seal', 'daily.mark_complete']) {
+    check(name, () => stmt(sqlOf(name), name));
+  }
+  check('daily.unsealed_after', () => assertEqual(days('daily.unsealed_after'), [], 'unsealed days'));
+  check('daily.marked_days', () => assertEqual(days('daily.marked_days'), [[D0, 1]], 'marks'));
+  const dailyMatches = (label, all) => check(`${label}: daily source totals = fixture`, () => {
+    const expected = expectedMetrics(all);
+    assertEqual(pick(rows(sqlOf('daily.read_total'))[0], expected), expected, 'daily totals');
+  });
+  dailyMatches('after sealing', fixture);
   // (c') Every analytics-api statement: it must run; RAW and ROLLUP must agree; totals = fixture.
   const scopes = { all: null, teams: ['search', "o'k"] };
   for (const [scope, teams] of Object.entries(scopes)) {
@@ -280,9 +294,11 @@ try {
   }
   for (const [name, result] of results) {
     if (!name.includes('.raw.')) continue;
-    const twin = name.replace('.raw.', '.rollup.');
-    if (results.has(twin)) {
-      check(`${twin} = raw`, () => assertEqual(results.get(twin), result, 'rollup vs raw'));
+    for (const source of ['rollup', 'daily']) {
+      const twin = name.replace('.raw.', `.${source}.`);
+      if (results.has(twin)) {
+        check(`${twin} = raw`, () => assertEqual(results.get(twin), result, `${source} vs raw`));
+      }
     }
   }
   // Re-pricing (last, so a failure here does not cascade into the analytics checks): e4 gets a price (version 2), then every batch of the two hours is rebuilt.
@@ -290,6 +306,8 @@ try {
   check('insert re-priced row', () => insertInvocations([e4Repriced]));
   check('rollup.rebuild_hours', () => stmt(sqlOf('rollup.rebuild_hours'), 'rollup.rebuild_hours'));
   rollupMatchesRaw('after re-pricing', repriced);
+  check('daily.reseal', () => stmt(sqlOf('daily.reseal'), 'daily.reseal'));
+  dailyMatches('after re-pricing', repriced);
 
   check('every printed statement was run', () => {
     const missed = [...printed.keys()].filter((n) => !used.has(n));

@@ -32,9 +32,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The same request forced through the raw table and through the hourly rollups gives IDENTICAL
- * reports, percentiles included, for every grouping, interval, order and filter the rollup can
- * answer; and the API picks the rollup exactly when it can.
+ * The same request forced through the raw table, the hourly rollups and the daily source (sealed
+ * days plus hourly rollups) gives IDENTICAL reports, percentiles included, for every grouping,
+ * interval, order and filter each can answer; and the API picks the cheapest that can.
  */
 class RollupReadIT {
 
@@ -43,9 +43,11 @@ class RollupReadIT {
 
   private static final Instant FROM = Instant.parse("2025-01-27T00:00:00Z");
   private static final Instant TO = Instant.parse("2025-03-03T00:00:00Z");
+  private static final Instant SEALED_UNTIL = Instant.parse("2025-02-17T00:00:00Z");
   private static final List<String> DIMENSIONS =
       List.of("team", "user", "service", "environment", "provider", "model", "key", "operation", "status");
   private static Client client;
+  private static int dailyCompared;
   private static ClickHouseReader reader;
 
   @BeforeAll
@@ -68,8 +70,9 @@ class RollupReadIT {
     }
     clickhouse.execute(TestEvent.insert(events));
     Rollups.commit(clickhouse);
-    // A re-priced twin after the first commit: the committer rebuilds its batch with a higher
-    // version; here a later batch for a new event and the raw twin are both read through FINAL.
+    // The first three weeks are sealed into spend_daily; the rest is read from the hourly rollups.
+    Rollups.seal(clickhouse, FROM.getEpochSecond(), SEALED_UNTIL.getEpochSecond());
+    // A late event of a sealed day, committed in a later batch: its day is recomputed.
     clickhouse.execute(TestEvent.insert(List.of(TestEvent.of("late-1", "acme", "2025-02-10T10:30:00Z").team("team-1")
         .user("user-1").service("svc-1").text("environment", "prod").provider("openai").model("model-1")
         .text("key_fingerprint", "fp-1").text("operation", "chat").status(200, "ok").tokens(1, 1)
@@ -109,6 +112,8 @@ class RollupReadIT {
     compared += compare(acme, new SpendRequest(FROM, TO, Interval.WEEK, List.of(dim("team"), dim("model")), Map.of(),
         Metric.COST_USD, 5000));
     assertThat(compared).isEqualTo(DIMENSIONS.size() * (Interval.values().length * 4 + 1) + 1);
+    // Six daily dimensions, every interval but hour, four orders; plus the week breakdown.
+    assertThat(dailyCompared).isEqualTo(6 * 4 * 4 + 1);
   }
 
   @Test
@@ -120,6 +125,10 @@ class RollupReadIT {
         TopReport raw = new TopQuery(acme, request, SpendSource.RAW).run(reader);
         TopReport rollup = new TopQuery(acme, request, SpendSource.ROLLUP).run(reader);
         assertThat(rollup).as(dimension + " by " + metric).isEqualTo(raw);
+        if (SpendSource.DAILY.canAnswer(FROM, TO, List.of(dim(dimension)), Interval.NONE)) {
+          assertThat(new TopQuery(acme, request, SpendSource.DAILY).run(reader)).as(dimension + " by " + metric + ", daily")
+              .isEqualTo(raw);
+        }
       }
     }
   }
@@ -128,6 +137,8 @@ class RollupReadIT {
   void picksTheRollupForWholeHoursAndTheRawTableOtherwise() {
     TenantScope acme = TenantScope.of(new Principal("t", "acme", Set.of()));
     assertThat(new SpendQuery(acme, new SpendRequest(FROM, TO, Interval.DAY, List.of(dim("team")), Map.of(), Metric.COST_USD, 10))
+        .source()).isEqualTo(SpendSource.DAILY);
+    assertThat(new SpendQuery(acme, new SpendRequest(FROM, TO, Interval.DAY, List.of(dim("user")), Map.of(), Metric.COST_USD, 10))
         .source()).isEqualTo(SpendSource.ROLLUP);
     assertThat(new SpendQuery(acme, new SpendRequest(FROM.plusSeconds(60), TO, Interval.DAY, List.of(dim("team")), Map.of(),
         Metric.COST_USD, 10)).source()).isEqualTo(SpendSource.RAW);
@@ -144,7 +155,17 @@ class RollupReadIT {
     SpendReport rollup = new SpendQuery(scope, request, SpendSource.ROLLUP).run(reader);
     assertThat(raw.totals().requests()).as("the seed covers " + request).isPositive();
     assertThat(rollup).as(request.toString()).isEqualTo(raw);
+    if (SpendSource.DAILY.canAnswer(request.from(), request.to(), dimensions(request), request.interval())) {
+      assertThat(new SpendQuery(scope, request, SpendSource.DAILY).run(reader)).as(request + ", daily").isEqualTo(raw);
+      dailyCompared++;
+    }
     return 1;
+  }
+
+  private static List<Dimension> dimensions(SpendRequest request) {
+    List<Dimension> dimensions = new ArrayList<>(request.groupBy());
+    dimensions.addAll(request.filters().keySet());
+    return dimensions;
   }
 
   private static Dimension dim(String name) {

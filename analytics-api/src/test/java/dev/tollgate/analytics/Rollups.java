@@ -8,9 +8,14 @@ import java.util.List;
 /**
  * Commits the seeded raw rows into the hourly rollups the way the attribution job's committer
  * does: the batch's event ids into {@code spend_batch_events}, then SpendRollup's INSERT ... SELECT
- * over {@code invocations FINAL}. Two batches per call, so reads must sum batches.
+ * over {@code invocations FINAL}, then the recomputation of every sealed day a batch reaches. Two
+ * batches per call, so reads must sum batches. {@link #seal} seals days the way the job's
+ * {@code DaySealer} does.
  */
 final class Rollups {
+
+  private static final long DAY = 86_400;
+  private static long version;
 
   private Rollups() {}
 
@@ -45,5 +50,19 @@ final class Rollups {
     }
     clickhouse.execute(insert.toString());
     clickhouse.execute(SpendRollup.insertBatchSql(clickhouse.database(), batch, 1, min, max + 1));
+    long fromDay = min - Math.floorMod(min, DAY);
+    long toDay = max - Math.floorMod(max, DAY) + DAY;
+    for (List<String> marked : clickhouse.queryRows(SpendRollup.markedDaysSql(clickhouse.database(), fromDay, toDay))) {
+      clickhouse.execute(SpendRollup.sealDaySql(clickhouse.database(), Long.parseLong(marked.get(0)), ++version));
+    }
+  }
+
+  /** Seals the UTC days in {@code [fromDay, toDay)} (epoch seconds of midnights): mark, compute, mark complete. */
+  static void seal(ClickHouseExtension clickhouse, long fromDay, long toDay) {
+    for (long day = fromDay; day < toDay; day += DAY) {
+      clickhouse.execute(SpendRollup.markDaySql(clickhouse.database(), day, false, day));
+      clickhouse.execute(SpendRollup.sealDaySql(clickhouse.database(), day, ++version));
+      clickhouse.execute(SpendRollup.markDaySql(clickhouse.database(), day, true, day));
+    }
   }
 }

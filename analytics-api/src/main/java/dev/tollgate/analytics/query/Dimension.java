@@ -3,6 +3,7 @@ package dev.tollgate.analytics.query;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -26,6 +27,7 @@ public final class Dimension {
   public static final List<String> NAMES =
       List.of("team", "user", "service", "environment", "provider", "model", "key", "operation", "status", "tag.<name>");
 
+  private static final Set<String> DAILY = Set.of("team", "environment", "provider", "model", "operation", "status");
   private static final String TAG_PREFIX = "tag.";
   private static final int MAX_TAG_NAME = 64;
 
@@ -82,6 +84,11 @@ public final class Dimension {
   /** True when the hourly rollup keeps this dimension (every fixed one; no tag). */
   boolean inRollup() {
     return FIXED.containsKey(name);
+  }
+
+  /** True when {@code spend_daily} keeps this dimension (no user, service, key or tag). */
+  boolean inDaily() {
+    return DAILY.contains(name);
   }
 
   /** The SQL expression reading this dimension; built only from the whitelist and quoted literals. */

@@ -8,8 +8,9 @@ import java.util.StringJoiner;
 /**
  * The metric columns of every aggregate query and how a result row turns back into
  * {@link Metrics}. The aggregates are {@link SpendRollup}'s (raw or rollup flavour, same aliases
- * and values); percentiles are computed here from the merged histograms with
- * {@link SpendRollup#percentileMicros}, and in SQL (the same rule) only where a query sorts by one.
+ * and values); percentiles are computed in SQL for report rows ({@link #reportColumns}, so the
+ * histograms need not be sent) and here from merged histograms for totals of several rows, both
+ * by the rule of {@link SpendRollup#percentileMicros}.
  *
  * <p>Stateless and thread-safe.
  */
@@ -62,8 +63,30 @@ final class MetricColumns {
         + index + "]), " + (BUCKETS - 1) + ") + 1))";
   }
 
-  /** The metrics of one result row. */
+  /**
+   * The additive metric aliases then every {@link #percentileColumns() percentile}: the columns of
+   * a report row over an aggregated subquery, without the histograms (half the bytes of a row).
+   */
+  static String reportColumns() {
+    StringJoiner out = new StringJoiner(", ");
+    for (Metric metric : Metric.values()) {
+      if (metric.additive()) {
+        out.add(metric.alias());
+      }
+    }
+    return out + ", " + percentileColumns();
+  }
+
+  /** The metrics of one result row: percentiles from its histograms, or from its percentile columns. */
   static Metrics read(JsonNode row) {
+    if (!row.has("latency_histogram")) {
+      return new Metrics(longValue(row, Metric.REQUESTS.alias()), longValue(row, Metric.INPUT_TOKENS.alias()),
+          longValue(row, Metric.CACHE_READ_INPUT_TOKENS.alias()), longValue(row, Metric.CACHE_WRITE_INPUT_TOKENS.alias()),
+          longValue(row, Metric.OUTPUT_TOKENS.alias()), longValue(row, Metric.REASONING_TOKENS.alias()),
+          longValue(row, Metric.COST_USD.alias()), longValue(row, Metric.UNPRICED_REQUESTS.alias()),
+          longValue(row, Metric.ERRORS.alias()), nullableLong(row, Metric.P50_LATENCY_MS.alias()),
+          nullableLong(row, Metric.P99_LATENCY_MS.alias()), nullableLong(row, Metric.P50_TTFT_MS.alias()));
+    }
     Histogram latency = Histogram.of(row.get("latency_histogram"));
     Histogram ttft = Histogram.of(row.get("ttft_histogram"));
     return new Metrics(
@@ -108,6 +131,14 @@ final class MetricColumns {
   /** A dimension value of a result row: a Long for numeric dimensions, else a String. */
   static Object dimensionValue(Dimension dimension, JsonNode value) {
     return dimension.kind() == Dimension.Kind.NUMBER ? (Object) Long.parseLong(value.asText()) : value.asText();
+  }
+
+  private static Long nullableLong(JsonNode row, String alias) {
+    JsonNode node = row.get(alias);
+    if (node == null) {
+      throw new IllegalStateException("column " + alias + " missing from the result");
+    }
+    return node.isNull() ? null : Long.valueOf(node.asText());
   }
 
   /** A 64-bit integer column: quoted by ClickHouse 18.16's JSON output, bare by newer ones. */

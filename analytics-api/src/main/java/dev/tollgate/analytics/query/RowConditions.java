@@ -23,6 +23,7 @@ final class RowConditions {
   /** The same over {@code source}'s time column (the rollup's {@code hour}: whole-hour ranges only). */
   static void addTo(ScopedSelect select, SpendSource source, Instant from, Instant to, Map<Dimension, List<String>> filters) {
     String time = source.timeColumn();
+    select.range(ceilSeconds(from), ceilSeconds(to));
     // [from, to) over whole seconds: ts is DateTime, so ts >= 10:00:00.5 means ts >= 10:00:01.
     select.where(time + " >= toDateTime(" + SqlLiteral.number(ceilSeconds(from)) + ")");
     select.where(time + " < toDateTime(" + SqlLiteral.number(ceilSeconds(to)) + ")");

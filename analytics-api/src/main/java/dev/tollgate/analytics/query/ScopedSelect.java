@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Builds a SELECT over the raw {@code invocations} table or the hourly rollups that always carries
+ * Builds a SELECT over the raw {@code invocations} table or a rollup source that always carries
  * the tenant scope as the first WHERE condition and reads with {@code FINAL}, so a re-delivered or
  * re-priced event (or a re-committed batch) counts once. Every query class builds its SQL through this.
  *
@@ -15,12 +15,14 @@ import java.util.List;
 final class ScopedSelect {
 
   private final TenantScope scope;
-  private final String from;
+  private final SpendSource source;
   private final List<String> columns = new ArrayList<>();
   private final List<String> conditions = new ArrayList<>();
   private final List<String> groupBy = new ArrayList<>();
   private final List<String> orderBy = new ArrayList<>();
   private long limit = -1;
+  private long fromSeconds = -1;
+  private long toSeconds = -1;
 
   ScopedSelect(TenantScope scope) {
     this(scope, SpendSource.RAW);
@@ -29,7 +31,7 @@ final class ScopedSelect {
   /** A select over {@code source}'s table (raw rows or hourly rollups), always with FINAL. */
   ScopedSelect(TenantScope scope, SpendSource source) {
     this.scope = requireNonNull(scope, "scope");
-    this.from = requireNonNull(source, "source").from();
+    this.source = requireNonNull(source, "source");
   }
 
   /** Adds a column given as {@code expr AS alias} (the shared metric expressions come that way). */
@@ -47,6 +49,13 @@ final class ScopedSelect {
   /** ANDs {@code condition} after the scope. */
   ScopedSelect where(String condition) {
     conditions.add(condition);
+    return this;
+  }
+
+  /** The time range {@code [from, to)} in epoch seconds; the daily source needs it. */
+  ScopedSelect range(long fromSeconds, long toSeconds) {
+    this.fromSeconds = fromSeconds;
+    this.toSeconds = toSeconds;
     return this;
   }
 
@@ -74,11 +83,14 @@ final class ScopedSelect {
     if (columns.isEmpty()) {
       throw new IllegalStateException("no columns");
     }
-    StringBuilder sql = new StringBuilder("SELECT ").append(String.join(", ", columns))
-        .append(" FROM ").append(from).append(" WHERE ").append(scope.condition());
+    StringBuilder where = new StringBuilder(scope.condition());
     for (String condition : conditions) {
-      sql.append(" AND ").append(condition);
+      where.append(" AND ").append(condition);
     }
+    // The daily source is a UNION ALL subquery: the scope and conditions go inside each branch too,
+    // so every branch reads only the tenant's range.
+    StringBuilder sql = new StringBuilder("SELECT ").append(String.join(", ", columns))
+        .append(" FROM ").append(source.from(where.toString(), fromSeconds, toSeconds)).append(" WHERE ").append(where);
     if (!groupBy.isEmpty()) {
       sql.append(" GROUP BY ").append(String.join(", ", groupBy));
     }

@@ -38,11 +38,11 @@ public final class SpendQuery {
     this.request = requireNonNull(request, "request");
     Set<Dimension> dimensions = new LinkedHashSet<>(request.groupBy());
     dimensions.addAll(request.filters().keySet());
-    SpendSource chosen = SpendSource.choose(request.from(), request.to(), dimensions);
-    if (source == SpendSource.ROLLUP && chosen != SpendSource.ROLLUP) {
-      throw new IllegalArgumentException("the rollup cannot answer this request (needs whole hours and no tag)");
+    if (source != null && !source.canAnswer(request.from(), request.to(), dimensions, request.interval())) {
+      throw new IllegalArgumentException("source " + source + " cannot answer this request");
     }
-    this.source = source == null ? chosen : source;
+    this.source = source != null ? source
+        : SpendSource.choose(request.from(), request.to(), dimensions, request.interval());
   }
 
   public SpendSource source() {
@@ -78,7 +78,11 @@ public final class SpendQuery {
     for (int i = 0; i < groupBy.size(); i++) {
       order.add(dimensionAlias(i) + " ASC");
     }
-    return "SELECT *, " + MetricColumns.percentileColumns() + " FROM (" + select.toSql() + ") ORDER BY "
+    StringBuilder columns = new StringBuilder(request.interval() != Interval.NONE ? BUCKET + ", " : "");
+    for (int i = 0; i < groupBy.size(); i++) {
+      columns.append(dimensionAlias(i)).append(", ");
+    }
+    return "SELECT " + columns + MetricColumns.reportColumns() + " FROM (" + select.toSql() + ") ORDER BY "
         + String.join(", ", order) + " LIMIT " + request.limit();
   }
 

@@ -6,17 +6,23 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * Where an aggregate query reads: the raw {@code invocations} or the hourly rollups
- * ({@code spend_hourly_batches}, migration 002). Both give IDENTICAL answers because both compute
- * every metric with {@link SpendRollup}'s expressions, latency and TTFT included (the same
- * histogram buckets, the same percentile rule); the rollup is used whenever it holds the answer:
- * a whole-hour range and only dimensions the rollup keeps (no tags).
+ * Where an aggregate query reads: the raw {@code invocations}, the hourly rollups
+ * ({@code spend_hourly_batches}, migration 002) or the daily source (sealed days from
+ * {@code spend_daily}, the other days from the hourly rollups, migration 003). All give IDENTICAL
+ * answers because all compute every metric with {@link SpendRollup}'s expressions, latency and
+ * TTFT included (the same histogram buckets, the same percentile rule). The cheapest source that
+ * holds the answer is used: the daily one for whole days, buckets of a day or longer and only the
+ * dimensions it keeps; the hourly one for whole hours and no tag; the raw table otherwise.
  *
  * <p>Immutable.
  */
 public enum SpendSource {
   RAW(SpendRollup.RAW_TABLE + " FINAL", "ts", SpendRollup.rawMetricExpressions()),
-  ROLLUP(SpendRollup.TABLE + " FINAL", "hour", SpendRollup.rollupMetricExpressions());
+  ROLLUP(SpendRollup.TABLE + " FINAL", "hour", SpendRollup.rollupMetricExpressions()),
+  /** A {@code UNION ALL} subquery built per query ({@link ScopedSelect}): it carries the conditions inside. */
+  DAILY(null, "day", SpendRollup.rollupMetricExpressions());
+
+  private static final long DAY = 86_400;
 
   private final String from;
   private final String timeColumn;
@@ -28,19 +34,41 @@ public enum SpendSource {
     this.metricExpressions = metricExpressions;
   }
 
-  /** The rollup when it can answer (whole hours, rollup dimensions only), else the raw table. */
-  public static SpendSource choose(Instant from, Instant to, Collection<Dimension> dimensions) {
-    boolean wholeHours = from.getNano() == 0 && to.getNano() == 0 && from.getEpochSecond() % 3600 == 0
-        && to.getEpochSecond() % 3600 == 0;
-    boolean rollupDimensions = dimensions.stream().allMatch(Dimension::inRollup);
-    return wholeHours && rollupDimensions ? ROLLUP : RAW;
+  /** The cheapest source that can answer a report over {@code [from, to)} with these dimensions and buckets. */
+  public static SpendSource choose(Instant from, Instant to, Collection<Dimension> dimensions, Interval interval) {
+    for (SpendSource source : List.of(DAILY, ROLLUP)) {
+      if (source.canAnswer(from, to, dimensions, interval)) {
+        return source;
+      }
+    }
+    return RAW;
   }
 
-  /** The FROM clause: table and FINAL. */
-  String from() {
-    return from;
+  /**
+   * True when this source holds the answer: the raw table always; the hourly rollups for whole
+   * hours and no tag; the daily source for whole days, no bucket shorter than a day and only the
+   * dimensions {@code spend_daily} keeps.
+   */
+  public boolean canAnswer(Instant from, Instant to, Collection<Dimension> dimensions, Interval interval) {
+    return switch (this) {
+      case RAW -> true;
+      case ROLLUP -> whole(from, 3600) && whole(to, 3600) && dimensions.stream().allMatch(Dimension::inRollup);
+      case DAILY -> whole(from, DAY) && whole(to, DAY) && interval != Interval.HOUR
+          && dimensions.stream().allMatch(Dimension::inDaily);
+    };
   }
 
+  private static boolean whole(Instant instant, long seconds) {
+    return instant.getNano() == 0 && instant.getEpochSecond() % seconds == 0;
+  }
+
+  /**
+   * The FROM clause: table and FINAL; for {@link #DAILY}, the subquery over {@code conditions} and
+   * the whole days {@code [fromSeconds, toSeconds)}.
+   */
+  String from(String conditions, long fromSeconds, long toSeconds) {
+    return this == DAILY ? "(" + SpendRollup.dailyReadSql(conditions, fromSeconds, toSeconds) + ")" : from;
+  }
   /** The DateTime column ranges and buckets read. */
   String timeColumn() {
     return timeColumn;

@@ -34,11 +34,11 @@ public final class TopQuery {
     this.request = requireNonNull(request, "request");
     Set<Dimension> dimensions = new java.util.LinkedHashSet<>(request.filters().keySet());
     dimensions.add(request.dimension());
-    SpendSource chosen = SpendSource.choose(request.from(), request.to(), dimensions);
-    if (source == SpendSource.ROLLUP && chosen != SpendSource.ROLLUP) {
-      throw new IllegalArgumentException("the rollup cannot answer this request (needs whole hours and no tag)");
+    if (source != null && !source.canAnswer(request.from(), request.to(), dimensions, Interval.NONE)) {
+      throw new IllegalArgumentException("source " + source + " cannot answer this request");
     }
-    this.source = source == null ? chosen : source;
+    this.source = source != null ? source
+        : SpendSource.choose(request.from(), request.to(), dimensions, Interval.NONE);
   }
 
   public SpendSource source() {

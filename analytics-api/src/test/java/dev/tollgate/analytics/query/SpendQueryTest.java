@@ -16,7 +16,7 @@ class SpendQueryTest {
 
   private static final String RAW_METRICS = String.join(", ", SpendRollup.rawMetricExpressions());
   private static final String ROLLUP_METRICS = String.join(", ", SpendRollup.rollupMetricExpressions());
-  private static final String PERCENTILES = MetricColumns.percentileColumns();
+  private static final String REPORT = MetricColumns.reportColumns();
   private static final Instant FROM = Instant.parse("2025-03-01T00:00:00Z");
   private static final Instant TO = Instant.parse("2025-03-08T00:00:00Z");
   private static final TenantScope ACME = TenantScope.of(new Principal("t1", "acme", Set.of()));
@@ -25,8 +25,20 @@ class SpendQueryTest {
   void groupsByTeamAndModelWithinTheTenantAndRange() {
     SpendQuery query = new SpendQuery(ACME, request(Interval.NONE, List.of(dim("team"), dim("model")), Map.of(), Metric.COST_USD, 100));
 
+    String where = "tenant = 'acme' AND day >= toDateTime(1740787200) AND day < toDateTime(1741392000)";
+    String from = " FROM (" + SpendRollup.dailyReadSql(where, 1740787200, 1741392000) + ") WHERE " + where;
+    assertThat(query.source()).as("whole days, dimensions of spend_daily").isEqualTo(SpendSource.DAILY);
+    assertThat(query.toSql()).isEqualTo("SELECT d0, d1, " + REPORT + " FROM (SELECT team AS d0, model AS d1, " + ROLLUP_METRICS
+        + from + " GROUP BY d0, d1) ORDER BY m_cost_nanos DESC, d0 ASC, d1 ASC LIMIT 100");
+    assertThat(query.totalsSql()).isEqualTo("SELECT " + ROLLUP_METRICS + from);
+  }
+
+  @Test
+  void readsTheHourlyRollupForDimensionsTheDailyOneDoesNotKeep() {
+    SpendQuery query = new SpendQuery(ACME, request(Interval.NONE, List.of(dim("team"), dim("user")), Map.of(), Metric.COST_USD, 100));
+
     assertThat(query.source()).isEqualTo(SpendSource.ROLLUP);
-    assertThat(query.toSql()).isEqualTo("SELECT *, " + PERCENTILES + " FROM (SELECT team AS d0, model AS d1, " + ROLLUP_METRICS
+    assertThat(query.toSql()).isEqualTo("SELECT d0, d1, " + REPORT + " FROM (SELECT team AS d0, user AS d1, " + ROLLUP_METRICS
         + " FROM spend_hourly_batches FINAL WHERE tenant = 'acme' AND hour >= toDateTime(1740787200)"
         + " AND hour < toDateTime(1741392000) GROUP BY d0, d1) ORDER BY m_cost_nanos DESC, d0 ASC, d1 ASC LIMIT 100");
     assertThat(query.totalsSql()).isEqualTo("SELECT " + ROLLUP_METRICS
@@ -73,7 +85,7 @@ class SpendQueryTest {
         request(Interval.DAY, List.of(dim("tag.env")), Map.of(dim("tag.o'k"), List.of("v")), Metric.COST_USD, 50));
 
     assertThat(query.source()).as("tags are not in the rollup").isEqualTo(SpendSource.RAW);
-    assertThat(query.toSql()).isEqualTo("SELECT *, " + PERCENTILES + " FROM (SELECT toUInt32(toStartOfDay(ts, 'UTC')) AS bucket, "
+    assertThat(query.toSql()).isEqualTo("SELECT bucket, d0, " + REPORT + " FROM (SELECT toUInt32(toStartOfDay(ts, 'UTC')) AS bucket, "
         + "tag_values[indexOf(tag_keys, 'env')] AS d0, " + RAW_METRICS
         + " FROM invocations FINAL WHERE tenant = 'acme' AND ts >= toDateTime(1740787200) AND ts < toDateTime(1741392000)"
         + " AND tag_values[indexOf(tag_keys, 'o\\'k')] IN ('v')"
@@ -90,13 +102,26 @@ class SpendQueryTest {
   }
 
   @Test
-  void readsTheRollupOnlyForWholeHoursWithoutTags() {
+  void readsTheRollupsOnlyForWholeHoursOrDaysWithTheirDimensions() {
     Instant hour = Instant.parse("2025-03-01T10:00:00Z");
-    assertThat(SpendSource.choose(hour, hour.plusSeconds(3600), List.of(dim("team"), dim("status")))).isEqualTo(SpendSource.ROLLUP);
-    assertThat(SpendSource.choose(hour.plusSeconds(1), hour.plusSeconds(3600), List.of())).isEqualTo(SpendSource.RAW);
-    assertThat(SpendSource.choose(hour, hour.plusSeconds(5400), List.of())).isEqualTo(SpendSource.RAW);
-    assertThat(SpendSource.choose(hour, hour.plusMillis(3_600_001), List.of())).isEqualTo(SpendSource.RAW);
-    assertThat(SpendSource.choose(hour, hour.plusSeconds(3600), List.of(dim("tag.env")))).isEqualTo(SpendSource.RAW);
+    Interval none = Interval.NONE;
+    assertThat(SpendSource.choose(hour, hour.plusSeconds(3600), List.of(dim("team"), dim("status")), none)).isEqualTo(SpendSource.ROLLUP);
+    assertThat(SpendSource.choose(hour.plusSeconds(1), hour.plusSeconds(3600), List.of(), none)).isEqualTo(SpendSource.RAW);
+    assertThat(SpendSource.choose(hour, hour.plusSeconds(5400), List.of(), none)).isEqualTo(SpendSource.RAW);
+    assertThat(SpendSource.choose(hour, hour.plusMillis(3_600_001), List.of(), none)).isEqualTo(SpendSource.RAW);
+    assertThat(SpendSource.choose(hour, hour.plusSeconds(3600), List.of(dim("tag.env")), none)).isEqualTo(SpendSource.RAW);
+    Instant day = Instant.parse("2025-03-01T00:00:00Z");
+    List<Dimension> dailyDimensions = List.of(dim("team"), dim("environment"), dim("provider"), dim("model"),
+        dim("operation"), dim("status"));
+    for (Interval interval : List.of(Interval.NONE, Interval.DAY, Interval.WEEK, Interval.MONTH)) {
+      assertThat(SpendSource.choose(day, day.plusSeconds(86_400 * 31), dailyDimensions, interval)).isEqualTo(SpendSource.DAILY);
+    }
+    assertThat(SpendSource.choose(day, day.plusSeconds(86_400), dailyDimensions, Interval.HOUR)).isEqualTo(SpendSource.ROLLUP);
+    assertThat(SpendSource.choose(day, day.plusSeconds(86_400 + 3600), List.of(), none)).isEqualTo(SpendSource.ROLLUP);
+    for (String notDaily : List.of("user", "service", "key")) {
+      assertThat(SpendSource.choose(day, day.plusSeconds(86_400), List.of(dim(notDaily)), none)).as(notDaily)
+          .isEqualTo(SpendSource.ROLLUP);
+    }
     SpendRequest tagged = new SpendRequest(hour, hour.plusSeconds(3600), Interval.NONE, List.of(dim("tag.env")), Map.of(),
         Metric.COST_USD, 1);
     assertThatThrownBy(() -> new SpendQuery(ACME, tagged, SpendSource.ROLLUP)).isInstanceOf(IllegalArgumentException.class);

@@ -5,6 +5,7 @@ import dev.tollgate.clickhouse.ClickHouseClients;
 import dev.tollgate.clickhouse.SpendRollup;
 import dev.tollgate.job.pricing.Pricer;
 import dev.tollgate.job.row.Invocation;
+import dev.tollgate.job.sink.DaySealer;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
@@ -17,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * Recomputes the cost of every raw invocation in a range of whole hours with a price catalog,
  * rewrites the rows whose cost, pricing status or price reference changed (a higher
  * {@code version}, every other column kept), then rebuilds every committed rollup batch of those
- * hours from the raw rows ({@link SpendRollup#rebuildHoursSql}).
+ * hours from the raw rows ({@link SpendRollup#rebuildHoursSql}) and recomputes the sealed days
+ * they fall in ({@link DaySealer#recomputeMarked}).
  *
  * <p>Idempotent: a second run over the same range with the same catalog finds no row to change and
  * rebuilds the rollups to the values they already hold. A run that stops half-way is completed by
@@ -75,6 +77,8 @@ final class Repricer {
         rewriteChangedRows(scratch, fromHour, toHour, version);
       }
       ClickHouseClients.execute(client, SpendRollup.rebuildHoursSql(db, fromHour, toHour, version));
+      // Sealed days of the range hold the old costs until recomputed from the rebuilt rollups.
+      new DaySealer(client, db, clockMillis).recomputeMarked(fromHour, toHour);
     } finally {
       ClickHouseClients.execute(client, "DROP TABLE IF EXISTS " + scratch);
     }

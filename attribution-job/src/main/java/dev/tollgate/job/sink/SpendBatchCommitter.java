@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Commits {@link SpendBatch}es once their checkpoint completes: records the batch's event ids in
  * {@code spend_batch_events}, then writes its hourly rollup rows with
- * {@link SpendRollup#insertBatchSql} under the batch's deterministic id.
+ * {@link SpendRollup#insertBatchSql} under the batch's deterministic id, then lets the
+ * {@link DaySealer} recompute the sealed days the batch reaches and seal closed days.
  *
  * <p>Invariant (exactly-once rollups): a batch's raw rows are in {@code invocations} before its
  * committable exists (the writer inserts them in {@code flush}, which Flink calls before
@@ -38,12 +39,14 @@ final class SpendBatchCommitter implements Committer<SpendBatch> {
   private final String database;
   private final LongSupplier clockMillis;
   private final Counter batchesCommitted;
+  private final DaySealer sealer;
 
   SpendBatchCommitter(ClickHouseSinkSettings settings, LongSupplier clockMillis, Counter batchesCommitted) {
     this.client = ClickHouseClients.create(settings.url(), settings.user(), settings.password(), settings.database());
     this.database = settings.database();
     this.clockMillis = clockMillis;
     this.batchesCommitted = batchesCommitted;
+    this.sealer = new DaySealer(client, database, clockMillis);
   }
 
   @Override
@@ -56,6 +59,8 @@ final class SpendBatchCommitter implements Committer<SpendBatch> {
       // version = commit time: a later rebuild (re-pricing) of the same batch wins.
       ClickHouseClients.execute(client, SpendRollup.insertBatchSql(
           database, batch.batchId(), now, batch.minTsSeconds(), batch.maxTsSeconds() + 1));
+      // After the rollup rows: a sealed day this batch reaches is recomputed with them in.
+      sealer.afterCommit(batch);
       batchesCommitted.inc();
       if (log.isDebugEnabled()) {
         log.debug("committed spend batch, batch_id={}, events={}, millis={}", batch.batchId(), batch.size(),

@@ -6,6 +6,7 @@ import dev.tollgate.clickhouse.ClickHouseClients;
 import dev.tollgate.clickhouse.SpendRollup;
 import dev.tollgate.job.pricing.PriceCatalog;
 import dev.tollgate.job.pricing.Pricer;
+import dev.tollgate.job.sink.DaySealer;
 import dev.tollgate.testkit.ClickHouseExtension;
 import java.time.Instant;
 import java.util.List;
@@ -58,6 +59,9 @@ class RepriceIT {
         + " FROM system.numbers LIMIT " + (EVENTS + 1));
     commitBatch("number % 2 = 0");
     commitBatch("number % 2 = 1");
+    // The day was sealed two days later, with the old prices.
+    assertThat(new DaySealer(clickhouse.client(), clickhouse.database(), () -> (T0 + 2 * 86_400) * 1000).sealPass())
+        .containsExactly(T0 - T0 % 86_400);
     long outsideCost = 1000 * 150 + EVENTS * 75 + (100 + EVENTS) * 600;
     // New prices: gpt-4o-mini 300 / 150 cached / 1,200 out; acme-new-model 1,000 in (cached too), 2,000 out.
     long expected = outsideCost;
@@ -77,6 +81,7 @@ class RepriceIT {
     assertThat(first).isEqualTo(new Repricer.Result(T0, T0 + 2 * 3600, EVENTS, EVENTS));
     assertThat(rawOnce).containsExactly(String.valueOf(EVENTS + 1), String.valueOf(expected), "0");
     assertThat(rollupTotals()).containsExactly(String.valueOf(EVENTS + 1), String.valueOf(expected), "0");
+    assertThat(dailyTotals()).as("the sealed day is recomputed").isEqualTo(rollupTotals());
     assertThat(clickhouse.queryLong("SELECT cost_nanos FROM invocations FINAL WHERE event_id = 'r" + EVENTS + "'"))
         .as("outside the range").isEqualTo(outsideCost);
     assertThat(clickhouse.queryRows("SELECT DISTINCT price_ref FROM invocations FINAL WHERE ts < toDateTime("
@@ -86,6 +91,7 @@ class RepriceIT {
     assertThat(second.rowsChanged()).isZero();
     assertThat(rawTotals()).isEqualTo(rawOnce);
     assertThat(rollupGroups()).isEqualTo(rollupOnce);
+    assertThat(dailyTotals()).isEqualTo(rollupTotals());
     assertThat(clickhouse.queryLong("SELECT count() FROM invocations FINAL WHERE tenant = 'acme'")).isEqualTo(EVENTS + 1);
   }
 
@@ -105,6 +111,11 @@ class RepriceIT {
   private static List<String> rollupTotals() {
     return clickhouse.queryRows("SELECT sum(requests), sum(cost_nanos), sum(unpriced_requests) FROM "
         + SpendRollup.TABLE + " FINAL WHERE tenant = 'acme'").get(0);
+  }
+
+  private static List<String> dailyTotals() {
+    return clickhouse.queryRows("SELECT sum(requests), sum(cost_nanos), sum(unpriced_requests) FROM "
+        + SpendRollup.DAILY_TABLE + " FINAL WHERE tenant = 'acme'").get(0);
   }
 
   private static List<List<String>> rollupGroups() {

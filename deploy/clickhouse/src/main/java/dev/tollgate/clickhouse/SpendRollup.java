@@ -29,6 +29,10 @@ import java.util.stream.Collectors;
  *       Tollgate database as the current database (the view's unqualified table name resolves
  *       there).</li>
  *   <li>{@value #BATCH_EVENTS_TABLE} — the event ids of each committed batch.</li>
+ *   <li>{@value #DAILY_TABLE} (migration 003) — sealed days: one row per {@link #DAILY_GROUP_COLUMNS
+ *       group}, recomputed as a whole from {@value #TABLE} by {@link #sealDaySql};
+ *       {@value #DAYS_TABLE} holds the seal marks. Readers combine it with the hourly rollups of
+ *       the days not sealed through {@link #dailyReadSql}.</li>
  * </ul>
  *
  * <h2>How rows get there (exactly once)</h2>
@@ -78,6 +82,16 @@ public final class SpendRollup {
     public static final String BATCH_EVENTS_TABLE = "spend_batch_events";
     /** The raw table the rollups are computed from. */
     public static final String RAW_TABLE = "invocations";
+    /** Sealed days compacted to {@link #DAILY_GROUP_COLUMNS} (migration 003). */
+    public static final String DAILY_TABLE = "spend_daily";
+    /** Seal marks of days: {@code (day, complete)}. */
+    public static final String DAYS_TABLE = "spend_days";
+
+    /** The grouping columns of {@link #DAILY_TABLE}, in sorting-key order. */
+    public static final List<String> DAILY_GROUP_COLUMNS = List.of(
+            "tenant", "day", "team", "environment", "provider", "model", "operation", "status_code");
+
+    private static final long DAY_SECONDS = 86_400;
 
     /** The grouping columns of {@link #TABLE}, in sorting-key order (batch_id excluded). */
     public static final List<String> GROUP_COLUMNS = List.of(
@@ -332,6 +346,117 @@ public final class SpendRollup {
                 + " WHERE hour >= toStartOfHour(toDateTime(" + fromSeconds + ", 'UTC'))"
                 + " AND hour < toDateTime(" + toSecondsExclusive + ", 'UTC'))"
                 + " GROUP BY batch_id ORDER BY batch_id";
+    }
+
+    /**
+     * The statement that (re)computes the {@link #DAILY_TABLE} rows of the UTC day starting at
+     * {@code daySeconds} from the hourly rollups ({@code FINAL}, so each batch counts once), every
+     * row under {@code version}. The result depends only on the rollups, so running it again gives
+     * the same rows; with a higher version they replace the previous computation group by group
+     * (a group never disappears from a day: rollup rows are only added or rewritten).
+     */
+    public static String sealDaySql(String database, long daySeconds, long version) {
+        String db = ClickHouseClients.quoteIdentifier(database);
+        requireDay(daySeconds);
+        if (version < 0) {
+            throw new IllegalArgumentException("version: " + version + " (expected: >= 0)");
+        }
+        List<String> groups = DAILY_GROUP_COLUMNS.stream().filter(c -> !c.equals("day")).toList();
+        StringBuilder select = new StringBuilder();
+        for (String column : DAILY_GROUP_COLUMNS) {
+            select.append(column.equals("day") ? "toDateTime(" + daySeconds + ", 'UTC')" : column).append(", ");
+        }
+        List<String> metrics = rollupMetricExpressions();
+        for (String metric : metrics.subList(0, metrics.size() - 2)) {
+            select.append(metric).append(", ");
+        }
+        // Positional and unaliased: an alias named like a column it reads would refer to itself.
+        for (String histogram : metrics.subList(metrics.size() - 2, metrics.size())) {
+            String sumMap = aggregateOf(histogram);
+            select.append("tupleElement(").append(sumMap).append(", 1), tupleElement(").append(sumMap).append(", 2), ");
+        }
+        return "INSERT INTO " + db + "." + DAILY_TABLE + " (" + String.join(", ", DAILY_GROUP_COLUMNS) + ", "
+                + String.join(", ", METRIC_COLUMNS) + ", version)\n"
+                + "SELECT " + select + "toUInt64(" + version + ")\n"
+                + "FROM " + db + "." + TABLE + " FINAL\n"
+                + "WHERE hour >= toDateTime(" + daySeconds + ", 'UTC') AND hour < toDateTime("
+                + (daySeconds + DAY_SECONDS) + ", 'UTC')\n"
+                + "GROUP BY " + String.join(", ", groups);
+    }
+
+    /** Records a seal stage of a day: {@code complete} false when sealing starts, true once its rows are in. */
+    public static String markDaySql(String database, long daySeconds, boolean complete, long nowSeconds) {
+        String db = ClickHouseClients.quoteIdentifier(database);
+        requireDay(daySeconds);
+        return "INSERT INTO " + db + "." + DAYS_TABLE + " (day, complete, marked_at) SELECT toDateTime(" + daySeconds
+                + ", 'UTC'), toUInt8(" + (complete ? 1 : 0) + "), toDateTime(" + Math.max(0, nowSeconds) + ", 'UTC')";
+    }
+
+    /**
+     * The days in {@code [fromDaySeconds, toDaySecondsExclusive)} that have a seal mark, with the
+     * highest stage: {@code day (UInt32 epoch seconds), complete (0 or 1)}.
+     */
+    public static String markedDaysSql(String database, long fromDaySeconds, long toDaySecondsExclusive) {
+        String db = ClickHouseClients.quoteIdentifier(database);
+        requireDay(fromDaySeconds);
+        requireDay(toDaySecondsExclusive);
+        return "SELECT toUInt32(day), max(complete) FROM " + db + "." + DAYS_TABLE + " WHERE day >= toDateTime("
+                + fromDaySeconds + ", 'UTC') AND day < toDateTime(" + toDaySecondsExclusive + ", 'UTC')"
+                + " GROUP BY day ORDER BY day";
+    }
+
+    /**
+     * The days (UInt32 epoch seconds, ascending) in {@code [fromDaySeconds, toDaySecondsExclusive)}
+     * that hold rollup rows and are not yet complete: what the sealer seals.
+     */
+    public static String unsealedDaysSql(String database, long fromDaySeconds, long toDaySecondsExclusive) {
+        String db = ClickHouseClients.quoteIdentifier(database);
+        requireDay(fromDaySeconds);
+        requireDay(toDaySecondsExclusive);
+        // GROUP BY, not DISTINCT: ClickHouse 18.16 returns a value once per stream for DISTINCT … ORDER BY.
+        return "SELECT toUInt32(toStartOfDay(hour, 'UTC')) AS d FROM " + db + "." + TABLE
+                + " WHERE hour >= toDateTime(" + fromDaySeconds + ", 'UTC') AND hour < toDateTime("
+                + toDaySecondsExclusive + ", 'UTC') AND toStartOfDay(hour, 'UTC') NOT IN (SELECT day FROM " + db + "."
+                + DAYS_TABLE + " WHERE complete = 1) GROUP BY d ORDER BY d";
+    }
+
+    /**
+     * A rollup source by day for readers: the rows of {@link #DAILY_TABLE} for complete days plus
+     * the hourly rollups of every other day, as one {@code UNION ALL} with the columns
+     * {@link #DAILY_GROUP_COLUMNS} then {@link #METRIC_COLUMNS} (aggregate it with
+     * {@link #rollupMetricExpressions}), over the whole days {@code [fromDaySeconds,
+     * toDaySecondsExclusive)}. {@code conditions} (SQL over those columns, {@code day} included)
+     * are applied inside both branches. The hourly branch names the hours of the days that are not
+     * complete ({@code hour IN} a generated set), so its FINAL reads only their granules. The
+     * unqualified tables resolve in the reader's current database.
+     */
+    public static String dailyReadSql(String conditions, long fromDaySeconds, long toDaySecondsExclusive) {
+        requireNonNull(conditions, "conditions");
+        requireDay(fromDaySeconds);
+        requireDay(toDaySecondsExclusive);
+        if (toDaySecondsExclusive <= fromDaySeconds) {
+            throw new IllegalArgumentException("from, to: " + fromDaySeconds + ", " + toDaySecondsExclusive
+                    + " (expected: from < to)");
+        }
+        String complete = "(SELECT day FROM " + DAYS_TABLE + " WHERE complete = 1)";
+        String range = " AND day >= toDateTime(" + fromDaySeconds + ", 'UTC') AND day < toDateTime("
+                + toDaySecondsExclusive + ", 'UTC')";
+        String openHours = "(SELECT h FROM (SELECT toDateTime(" + fromDaySeconds + " + number * 3600, 'UTC') AS h FROM numbers("
+                + (toDaySecondsExclusive - fromDaySeconds) / 3600 + ")) WHERE toStartOfDay(h, 'UTC') NOT IN " + complete + ")";
+        String metrics = String.join(", ", METRIC_COLUMNS);
+        String fineGroups = DAILY_GROUP_COLUMNS.stream()
+                .map(c -> c.equals("day") ? "toStartOfDay(hour, 'UTC') AS day" : c)
+                .collect(Collectors.joining(", "));
+        return "SELECT " + String.join(", ", DAILY_GROUP_COLUMNS) + ", " + metrics + " FROM " + DAILY_TABLE
+                + " FINAL WHERE " + conditions + range + " AND day IN " + complete
+                + " UNION ALL SELECT " + fineGroups + ", " + metrics + " FROM " + TABLE
+                + " FINAL WHERE " + conditions + range + " AND hour IN " + openHours;
+    }
+
+    private static void requireDay(long daySeconds) {
+        if (daySeconds < 0 || daySeconds % DAY_SECONDS != 0) {
+            throw new IllegalArgumentException("day: " + daySeconds + " (expected: the start of a UTC day, epoch seconds)");
+        }
     }
 
     /** The columns a batch's event ids are inserted with (RowBinary or JSONEachRow). */

@@ -114,7 +114,8 @@ class ReplicatedClickHouseIT {
 
     @Test
     void losesNothingWhenAReplicaIsKilledMidLoadAndEveryReplicaEndsWithExactTotals() throws Exception {
-        assertThat(Migrations.apply(nodes[0].client, DB, CLUSTER)).containsExactly("001_invocations.sql", "002_spend_hourly.sql");
+        assertThat(Migrations.apply(nodes[0].client, DB, CLUSTER)).containsExactly("001_invocations.sql", "002_spend_hourly.sql",
+                "003_spend_daily.sql");
         // Created on BOTH nodes by one ON CLUSTER run against node 1, with the engines the variant promises.
         for (Node node : nodes) {
             assertThat(ClickHouseClients.queryRows(node.client, "SELECT name, engine FROM system.tables WHERE database = '"
@@ -124,6 +125,10 @@ class ReplicatedClickHouseIT {
                     List.of("schema_migrations", "ReplicatedReplacingMergeTree"),
                     List.of("spend_batch_events", "Distributed"),
                     List.of("spend_batch_events_local", "ReplicatedReplacingMergeTree"),
+                    List.of("spend_daily", "Distributed"),
+                    List.of("spend_daily_local", "ReplicatedReplacingMergeTree"),
+                    List.of("spend_days", "Distributed"),
+                    List.of("spend_days_local", "ReplicatedReplacingMergeTree"),
                     List.of("spend_hourly", "View"),
                     List.of("spend_hourly_batches", "Distributed"),
                     List.of("spend_hourly_batches_local", "ReplicatedReplacingMergeTree"));
@@ -131,7 +136,7 @@ class ReplicatedClickHouseIT {
         assertSameColumnsAsTheSingleNodeSchema();
         // The record of applied migrations is replicated: the runner pointed at node 2 has nothing to do.
         awaitTrue("schema_migrations replicated to node 2", Duration.ofSeconds(20),
-                () -> ClickHouseClients.queryLong(nodes[1].client, "SELECT count() FROM " + DB + ".schema_migrations FINAL") == 2);
+                () -> ClickHouseClients.queryLong(nodes[1].client, "SELECT count() FROM " + DB + ".schema_migrations FINAL") == 3);
         assertThat(Migrations.apply(nodes[1].client, DB, CLUSTER)).isEmpty();
 
         // Load: batches alternate between the two nodes' Distributed tables, like writers behind a
@@ -200,7 +205,7 @@ class ReplicatedClickHouseIT {
 
         // One run against node 1 created the replicated tables on node 2 as well.
         awaitTrue("cluster tables on node 2", Duration.ofSeconds(20), () -> ClickHouseClients.queryLong(nodes[1].client,
-                "SELECT count() FROM system.tables WHERE database = 'tollgate_from_config' AND engine = 'ReplicatedReplacingMergeTree'") == 4);
+                "SELECT count() FROM system.tables WHERE database = 'tollgate_from_config' AND engine = 'ReplicatedReplacingMergeTree'") == 6);
         passed++;
     }
 
@@ -311,7 +316,9 @@ class ReplicatedClickHouseIT {
         for (String[] pair : new String[][] {
             {"invocations", "invocations_local"}, {"invocations", "invocations"},
             {"spend_batch_events", "spend_batch_events_local"}, {"spend_hourly_batches", "spend_hourly_batches_local"},
-            {"spend_hourly_batches", "spend_hourly_batches"}, {"spend_hourly", "spend_hourly"}}) {
+            {"spend_hourly_batches", "spend_hourly_batches"}, {"spend_hourly", "spend_hourly"},
+            {"spend_daily", "spend_daily_local"}, {"spend_daily", "spend_daily"},
+            {"spend_days", "spend_days_local"}, {"spend_days", "spend_days"}}) {
             assertThat(columns(DB, pair[1])).as(pair[1]).isNotEmpty().isEqualTo(columns("tollgate_single", pair[0]));
         }
     }

@@ -1,0 +1,124 @@
+package dev.tollgate.job.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tollgate.clickhouse.SpendRollup;
+import dev.tollgate.testkit.ClickHouseExtension;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.api.connector.sink2.Committer.CommitRequest;
+import org.apache.flink.metrics.SimpleCounter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The committer seals closed days and folds late batches into sealed days, on a real ClickHouse. */
+class DaySealerIT {
+
+  @RegisterExtension static final ClickHouseExtension clickhouse = new ClickHouseExtension();
+
+  private static final long DAY = 86_400;
+  private static final long D0 = 1_790_035_200L; // a UTC midnight
+  private static final long HOUR_MS = 3_600_000;
+
+  private final AtomicLong clock = new AtomicLong();
+
+  @Test
+  void closedDaysAreSealedOnceTheirGraceIsOverAndALateBatchRecomputesItsSealedDay() throws Exception {
+    ClickHouseSinkSettings settings = new ClickHouseSinkSettings(clickhouse.httpUrl(), "default", "",
+        clickhouse.database(), 1000, Duration.ofSeconds(1));
+    SpendBatchCommitter committer = new SpendBatchCommitter(settings, clock::get, new SimpleCounter());
+
+    // Noon of the second day: the first has closed (and its grace is over), the second has not.
+    clock.set((D0 + DAY + DAY / 2) * 1000);
+    commit(committer, events(0, 96, D0, 900)); // the first day, one event every 15 min
+    commit(committer, events(96, 48, D0 + DAY, 900)); // the second day until noon
+    assertThat(marks()).containsExactly(List.of(Long.toString(D0), "1"));
+    assertThat(daily()).isEqualTo(raw());
+
+    // A replayed spool: an event of the sealed first day, committed late.
+    commit(committer, events(144, 1, D0 + 60, 0));
+    assertThat(daily()).isEqualTo(raw());
+    assertThat(total(daily())).isEqualTo(145);
+
+    // The second day closes; the next pass (at most every 5 minutes) seals it.
+    clock.set((D0 + 2 * DAY) * 1000 + HOUR_MS - 1);
+    commit(committer, events(145, 1, D0 + 2 * DAY, 0));
+    assertThat(marks()).as("grace not over yet").hasSize(1);
+    clock.addAndGet(DaySealer.PASS_INTERVAL_MILLIS);
+    commit(committer, events(146, 1, D0 + 2 * DAY + 1, 0));
+    assertThat(marks()).containsExactly(List.of(Long.toString(D0), "1"), List.of(Long.toString(D0 + DAY), "1"));
+    assertThat(clickhouse.queryLong("SELECT count() FROM spend_daily FINAL WHERE day = toDateTime(" + (D0 + DAY)
+        + ", 'UTC')")).isPositive();
+    assertThat(daily()).isEqualTo(raw());
+    committer.close();
+  }
+
+  /** Inserts raw rows as the writer does and returns their batch. */
+  private static SpendBatch events(int first, int count, long fromSeconds, long stepSeconds) {
+    String[] ids = new String[count];
+    long[] ts = new long[count];
+    for (int i = 0; i < count; i++) {
+      ids[i] = "e" + (first + i);
+      ts[i] = fromSeconds + i * stepSeconds;
+    }
+    clickhouse.execute("INSERT INTO invocations (event_id, tenant, ts, provider, operation, model, status_code, outcome,"
+        + " duration_us, input_tokens, output_tokens, team, cost_nanos, version) SELECT concat('e', toString("
+        + first + " + number)), 'acme', toDateTime(" + fromSeconds + " + number * " + stepSeconds + ", 'UTC'),"
+        + " 'openai', 'chat', concat('model-', toString(number % 3)), 200, 'ok', toInt64(1000 + number),"
+        + " toInt64(100 + number), toInt64(10), concat('team-', toString(number % 2)),"
+        + " toInt64(7 * number), toUInt64(1) FROM system.numbers LIMIT " + count);
+    return new SpendBatch(ids, ts);
+  }
+
+  private static void commit(SpendBatchCommitter committer, SpendBatch batch) throws Exception {
+    committer.commit(List.of(new CommitRequest<>() {
+      @Override public SpendBatch getCommittable() {
+        return batch;
+      }
+
+      @Override public int getNumberOfRetries() {
+        return 0;
+      }
+
+      @Override public void signalFailedWithKnownReason(Throwable t) {
+        throw new AssertionError(t);
+      }
+
+      @Override public void signalFailedWithUnknownReason(Throwable t) {
+        throw new AssertionError(t);
+      }
+
+      @Override public void retryLater() {
+        throw new AssertionError("retry");
+      }
+
+      @Override public void updateAndRetryLater(SpendBatch committable) {
+        throw new AssertionError("retry");
+      }
+
+      @Override public void signalAlreadyCommitted() {}
+    }));
+  }
+
+  private static List<List<String>> marks() {
+    return clickhouse.queryRows(SpendRollup.markedDaysSql(clickhouse.database(), D0 - 10 * DAY, D0 + 10 * DAY));
+  }
+
+  /** Per day, team and model: the daily source (sealed days from spend_daily) vs the raw rows. */
+  private static List<List<String>> daily() {
+    return clickhouse.queryRows("SELECT toUInt32(day) AS d, team, model, "
+        + String.join(", ", SpendRollup.rollupMetricExpressions()) + " FROM ("
+        + SpendRollup.dailyReadSql("tenant = 'acme'", D0, D0 + 3 * DAY) + ") GROUP BY d, team, model ORDER BY d, team, model");
+  }
+
+  private static List<List<String>> raw() {
+    return clickhouse.queryRows("SELECT toUInt32(toStartOfDay(ts, 'UTC')) AS d, team, model, "
+        + String.join(", ", SpendRollup.rawMetricExpressions())
+        + " FROM invocations FINAL WHERE tenant = 'acme' GROUP BY d, team, model ORDER BY d, team, model");
+  }
+
+  private static long total(List<List<String>> rows) {
+    return rows.stream().mapToLong(row -> Long.parseLong(row.get(3))).sum();
+  }
+}
