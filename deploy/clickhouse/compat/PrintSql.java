@@ -51,6 +51,8 @@ public final class PrintSql {
     // A batch committed again after recovery: same id, same version, replaces its twin.
     print("rollup.insert_batch_a_again", SpendRollup.insertBatchSql(DB, batchA, 1, H0, H0 + 3600));
     print("rollup.batches_in_range", SpendRollup.batchesInRangeSql(DB, H0, H2));
+    // The committer's check that a batch's rollup holds all of its events.
+    print("rollup.batch_requests_a", SpendRollup.batchRequestsSql(DB, batchA, H0, H0 + 3600));
     // Re-pricing: every batch of the two hours rebuilt under its own id with a higher version.
     print("rollup.rebuild_hours", SpendRollup.rebuildHoursSql(DB, H0, H2, 2));
 

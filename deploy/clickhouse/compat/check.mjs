@@ -251,6 +251,8 @@ try {
     // acme: e1, e2 (hour H0, 2 groups) + e3, e4 (hour H1, 2 groups); globex g1: 1 group.
     assertEqual(Number(rows(`SELECT count() AS c FROM ${DB}.spend_hourly_batches FINAL`)[0].c), 5, 'rollup rows FINAL');
   });
+  check('rollup.batch_requests_a: the committer sees every event of batch A', () =>
+    assertEqual(Object.values(rows(sqlOf('rollup.batch_requests_a'))[0]).map(Number), [3], 'sum(requests)'));
   check('rollup.batches_in_range', () => {
     const got = rows(sqlOf('rollup.batches_in_range')).map((r) => Object.values(r).map(String));
     const want = [[batchA, String(H0), String(H0)], [batchB, String(H1), String(H1)]]

@@ -11,8 +11,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -26,6 +31,15 @@ import java.util.concurrent.TimeoutException;
 public final class ClickHouseReader {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Runs the extra statements of {@link #selectConcurrently}. Unbounded but never larger than the
+   * callers (the API's bounded query pool) times their extra statements; idle threads go away.
+   */
+  private static final ExecutorService CONCURRENT = Executors.newCachedThreadPool(runnable -> {
+    Thread thread = new Thread(runnable, "clickhouse-concurrent-select");
+    thread.setDaemon(true);
+    return thread;
+  });
 
   private final Client client;
   private final Duration timeout;
@@ -34,6 +48,29 @@ public final class ClickHouseReader {
   public ClickHouseReader(Client client, Duration timeout) {
     this.client = requireNonNull(client, "client");
     this.timeout = requireNonNull(timeout, "timeout");
+  }
+
+  /**
+   * The rows of each statement, run at the same time (the caller's thread runs the first): a
+   * report's rows and totals cost the slower of the two, not their sum. Fails when any fails.
+   */
+  public List<List<JsonNode>> selectConcurrently(List<String> sqls) {
+    List<CompletableFuture<List<JsonNode>>> others = new ArrayList<>();
+    for (String sql : sqls.subList(1, sqls.size())) {
+      others.add(CompletableFuture.supplyAsync(() -> select(sql), CONCURRENT));
+    }
+    List<List<JsonNode>> results = new ArrayList<>();
+    try {
+      results.add(select(sqls.get(0)));
+      for (CompletableFuture<List<JsonNode>> other : others) {
+        results.add(other.join());
+      }
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException cause ? cause : e;
+    } finally {
+      others.forEach(other -> other.cancel(false));
+    }
+    return results;
   }
 
   /** The rows of {@code sql} (a SELECT without FORMAT), each a JSON object keyed by column alias. */

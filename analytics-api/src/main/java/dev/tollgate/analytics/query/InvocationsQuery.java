@@ -3,6 +3,7 @@ package dev.tollgate.analytics.query;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,8 @@ import java.util.Map;
  * <p>Immutable and thread-safe.
  */
 public final class InvocationsQuery {
+
+  private static final Duration FIRST_WINDOW = Duration.ofHours(1);
 
   private final TenantScope scope;
 
@@ -39,9 +42,30 @@ public final class InvocationsQuery {
     return fields().where("event_id = " + SqlLiteral.quote(eventId)).limit(1).toSql();
   }
 
+  /**
+   * One page, read newest window first: [end - 1 h, end), then 16 times wider, until a window holds
+   * more than {@code limit} rows or covers {@code from} (end: {@code to}, or just after the cursor).
+   * Every row of a window is newer than every row before it, so a window holding {@code limit + 1}
+   * rows holds the same first rows as the whole range, while reading an hour of data instead of
+   * the whole range (ORDER BY … LIMIT over FINAL reads every row of its range).
+   */
   public Page page(ClickHouseReader reader, Instant from, Instant to, Map<Dimension, List<String>> filters,
       InvocationCursor cursor, int limit) {
-    List<JsonNode> rows = reader.select(pageSql(from, to, filters, cursor, limit));
+    Instant end = cursor == null ? to : min(to, Instant.ofEpochSecond(cursor.tsSeconds() + 1));
+    List<JsonNode> rows;
+    Duration window = FIRST_WINDOW;
+    while (true) {
+      Instant windowFrom = end.minus(window);
+      if (!windowFrom.isAfter(from)) {
+        rows = reader.select(pageSql(from, to, filters, cursor, limit));
+        break;
+      }
+      rows = reader.select(pageSql(windowFrom, to, filters, cursor, limit));
+      if (rows.size() > limit) {
+        break;
+      }
+      window = window.multipliedBy(16);
+    }
     if (rows.size() <= limit) {
       return new Page(rows, null);
     }
@@ -54,6 +78,10 @@ public final class InvocationsQuery {
   public JsonNode byId(ClickHouseReader reader, String eventId) {
     List<JsonNode> rows = reader.select(byIdSql(eventId));
     return rows.isEmpty() ? null : rows.get(0);
+  }
+
+  private static Instant min(Instant a, Instant b) {
+    return a.isBefore(b) ? a : b;
   }
 
   private ScopedSelect fields() {

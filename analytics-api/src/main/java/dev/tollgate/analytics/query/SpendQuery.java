@@ -94,13 +94,14 @@ public final class SpendQuery {
     return select.toSql();
   }
 
-  /** Runs both queries. */
+  /** Runs both queries, at the same time. */
   public SpendReport run(ClickHouseReader reader) {
+    List<List<JsonNode>> results = reader.selectConcurrently(List.of(toSql(), totalsSql()));
     List<SpendRow> rows = new ArrayList<>();
-    for (JsonNode row : reader.select(toSql())) {
+    for (JsonNode row : results.get(0)) {
       rows.add(toRow(row));
     }
-    List<JsonNode> totals = reader.select(totalsSql());
+    List<JsonNode> totals = results.get(1);
     if (totals.size() != 1) {
       throw new IllegalStateException("totals query returned " + totals.size() + " rows (expected: 1)");
     }

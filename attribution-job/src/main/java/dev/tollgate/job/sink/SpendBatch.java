@@ -48,6 +48,11 @@ public final class SpendBatch {
     return tsSeconds[i];
   }
 
+  /** The number of distinct event ids (a batch never repeats one, but its rollup counts each once anyway). */
+  long distinctEvents() {
+    return Arrays.stream(eventIds).distinct().count();
+  }
+
   long minTsSeconds() {
     return Arrays.stream(tsSeconds).min().orElseThrow();
   }

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Commits {@link SpendBatch}es once their checkpoint completes: records the batch's event ids in
  * {@code spend_batch_events}, then writes its hourly rollup rows with
- * {@link SpendRollup#insertBatchSql} under the batch's deterministic id, then lets the
+ * {@link SpendRollup#insertBatchSql} under the batch's deterministic id (checked to hold every
+ * event of the batch, recomputed while it does not), then lets the
  * {@link DaySealer} recompute the sealed days the batch reaches and seal closed days.
  *
  * <p>Invariant (exactly-once rollups): a batch's raw rows are in {@code invocations} before its
@@ -34,14 +35,30 @@ final class SpendBatchCommitter implements Committer<SpendBatch> {
 
   private static final Logger log = LoggerFactory.getLogger(SpendBatchCommitter.class);
   private static final long TIMEOUT_SECONDS = 120;
+  /** How often a short rollup is recomputed before the commit fails (and Flink retries it). */
+  private static final int ROLLUP_ATTEMPTS = 10;
+  private static final long ROLLUP_RETRY_MILLIS = 500;
 
   private final Client client;
   private final String database;
   private final LongSupplier clockMillis;
   private final Counter batchesCommitted;
   private final DaySealer sealer;
+  private final int rollupAttempts;
+  private final long rollupRetryMillis;
 
   SpendBatchCommitter(ClickHouseSinkSettings settings, LongSupplier clockMillis, Counter batchesCommitted) {
+    this(settings, clockMillis, batchesCommitted, ROLLUP_ATTEMPTS, ROLLUP_RETRY_MILLIS);
+  }
+
+  SpendBatchCommitter(ClickHouseSinkSettings settings, LongSupplier clockMillis, Counter batchesCommitted,
+      int rollupAttempts, long rollupRetryMillis) {
+    if (rollupAttempts < 1 || rollupRetryMillis < 0) {
+      throw new IllegalArgumentException("rollupAttempts, rollupRetryMillis: " + rollupAttempts + ", "
+          + rollupRetryMillis + " (expected: >= 1, >= 0)");
+    }
+    this.rollupAttempts = rollupAttempts;
+    this.rollupRetryMillis = rollupRetryMillis;
     this.client = ClickHouseClients.create(settings.url(), settings.user(), settings.password(), settings.database());
     this.database = settings.database();
     this.clockMillis = clockMillis;
@@ -56,9 +73,7 @@ final class SpendBatchCommitter implements Committer<SpendBatch> {
       long started = System.nanoTime();
       long now = clockMillis.getAsLong();
       insertEventIds(batch, now / 1000);
-      // version = commit time: a later rebuild (re-pricing) of the same batch wins.
-      ClickHouseClients.execute(client, SpendRollup.insertBatchSql(
-          database, batch.batchId(), now, batch.minTsSeconds(), batch.maxTsSeconds() + 1));
+      writeRollup(batch, now);
       // After the rollup rows: a sealed day this batch reaches is recomputed with them in.
       sealer.afterCommit(batch);
       batchesCommitted.inc();
@@ -67,6 +82,35 @@ final class SpendBatchCommitter implements Committer<SpendBatch> {
             (System.nanoTime() - started) / 1_000_000);
       }
     }
+  }
+
+  /**
+   * Writes the batch's rollup rows and checks they hold every event of the batch. With replicated
+   * ClickHouse the INSERT … SELECT may read a replica that has not yet received some of the
+   * batch's raw rows (they were inserted on another replica moments ago); a short rollup is
+   * recomputed, under a higher version, until it is complete. Still short after the last attempt:
+   * the commit fails and Flink retries it from the checkpoint, rather than leave a rollup short.
+   */
+  private void writeRollup(SpendBatch batch, long firstVersion) throws IOException, InterruptedException {
+    long expected = batch.distinctEvents();
+    long version = firstVersion;
+    long held = -1;
+    for (int attempt = 1; attempt <= rollupAttempts; attempt++) {
+      // version = commit time: a later rebuild (re-pricing) of the same batch wins.
+      ClickHouseClients.execute(client, SpendRollup.insertBatchSql(
+          database, batch.batchId(), version, batch.minTsSeconds(), batch.maxTsSeconds() + 1));
+      held = ClickHouseClients.queryLong(client, SpendRollup.batchRequestsSql(
+          database, batch.batchId(), batch.minTsSeconds(), batch.maxTsSeconds() + 1));
+      if (held == expected) {
+        return;
+      }
+      log.warn("rollup short, recomputing, batch_id={}, events={}, held={}, attempt={}", batch.batchId(), expected,
+          held, attempt);
+      Thread.sleep(rollupRetryMillis);
+      version = Math.max(version + 1, clockMillis.getAsLong());
+    }
+    throw new IOException("rollup of batch " + batch.batchId() + " holds " + held + " of its " + expected
+        + " events after " + rollupAttempts + " attempts (raw rows not yet readable, e.g. a replica behind)");
   }
 
   private void insertEventIds(SpendBatch batch, long committedAtSeconds) throws IOException, InterruptedException {

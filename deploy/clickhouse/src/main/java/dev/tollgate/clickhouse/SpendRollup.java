@@ -304,6 +304,20 @@ public final class SpendRollup {
     }
 
     /**
+     * The number of events batch {@code batchId}'s rollup rows hold ({@code sum(requests)} under
+     * {@code FINAL}), within the hours of {@code [fromSeconds, toSecondsExclusive)}: the committer
+     * compares it with the batch's size to catch a rollup computed from a replica that had not yet
+     * received all of the batch's raw rows.
+     */
+    public static String batchRequestsSql(String database, String batchId, long fromSeconds, long toSecondsExclusive) {
+        String db = ClickHouseClients.quoteIdentifier(database);
+        requireBatchId(batchId);
+        return "SELECT sum(requests) FROM " + db + "." + TABLE + " FINAL WHERE hour >= toStartOfHour(toDateTime("
+                + fromSeconds + ", 'UTC')) AND hour < toDateTime(" + toSecondsExclusive + ", 'UTC') AND batch_id = "
+                + ClickHouseClients.quoteString(batchId);
+    }
+
+    /**
      * The statement that rebuilds, from the current raw rows, every committed batch's rollup rows
      * for the whole hours in {@code [fromHourSeconds, toHourSecondsExclusive)} (both multiples of
      * 3600), each under its own {@code batch_id} with {@code version}: what re-pricing runs after

@@ -1,9 +1,11 @@
 package dev.tollgate.job.sink;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tollgate.clickhouse.SpendRollup;
 import dev.tollgate.testkit.ClickHouseExtension;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -12,8 +14,11 @@ import org.apache.flink.metrics.SimpleCounter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The committer seals closed days and folds late batches into sealed days, on a real ClickHouse. */
-class DaySealerIT {
+/**
+ * The committer on a real ClickHouse: rollups that hold every event of their batch even when raw
+ * rows become readable late, closed days sealed, late batches folded into sealed days.
+ */
+class SpendBatchCommitterIT {
 
   @RegisterExtension static final ClickHouseExtension clickhouse = new ClickHouseExtension();
 
@@ -25,9 +30,7 @@ class DaySealerIT {
 
   @Test
   void closedDaysAreSealedOnceTheirGraceIsOverAndALateBatchRecomputesItsSealedDay() throws Exception {
-    ClickHouseSinkSettings settings = new ClickHouseSinkSettings(clickhouse.httpUrl(), "default", "",
-        clickhouse.database(), 1000, Duration.ofSeconds(1));
-    SpendBatchCommitter committer = new SpendBatchCommitter(settings, clock::get, new SimpleCounter());
+    SpendBatchCommitter committer = new SpendBatchCommitter(settings(), clock::get, new SimpleCounter());
 
     // Noon of the second day: the first has closed (and its grace is over), the second has not.
     clock.set((D0 + DAY + DAY / 2) * 1000);
@@ -52,6 +55,47 @@ class DaySealerIT {
         + ", 'UTC')")).isPositive();
     assertThat(daily()).isEqualTo(raw());
     committer.close();
+  }
+
+  @Test
+  void aRollupReadBeforeAllRawRowsAreVisibleIsRecomputedUntilItHoldsTheWholeBatch() throws Exception {
+    long day = D0 - 30 * DAY; // away from the days the other test seals
+    clock.set((day + DAY / 2) * 1000);
+    SpendBatchCommitter committer = new SpendBatchCommitter(settings(), clock::get, new SimpleCounter(), 50, 100);
+    events(1000, 7, day + 600, 1);
+    // Three more events of the batch become readable only later (a replica catching up).
+    Thread late = new Thread(() -> {
+      try {
+        Thread.sleep(400);
+        events(1007, 3, day + 607, 1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    String[] ids = new String[10];
+    long[] ts = new long[10];
+    for (int i = 0; i < 10; i++) {
+      ids[i] = "e" + (1000 + i);
+      ts[i] = day + 600 + i;
+    }
+    SpendBatch batch = new SpendBatch(ids, ts);
+    late.start();
+    commit(committer, batch);
+    late.join();
+    assertThat(clickhouse.queryLong("SELECT sum(requests) FROM spend_hourly_batches FINAL WHERE batch_id = '"
+        + batch.batchId() + "'")).isEqualTo(10);
+
+    SpendBatch missing = new SpendBatch(new String[] {"e1000", "e1001", "never"}, new long[] {day + 600, day + 601, day + 602});
+    SpendBatchCommitter impatient = new SpendBatchCommitter(settings(), clock::get, new SimpleCounter(), 3, 10);
+    assertThatThrownBy(() -> commit(impatient, missing)).isInstanceOf(IOException.class)
+        .hasMessageContaining("holds 2 of its 3 events after 3 attempts");
+    committer.close();
+    impatient.close();
+  }
+
+  private static ClickHouseSinkSettings settings() {
+    return new ClickHouseSinkSettings(clickhouse.httpUrl(), "default", "", clickhouse.database(), 1000,
+        Duration.ofSeconds(1));
   }
 
   /** Inserts raw rows as the writer does and returns their batch. */
@@ -115,7 +159,8 @@ class DaySealerIT {
   private static List<List<String>> raw() {
     return clickhouse.queryRows("SELECT toUInt32(toStartOfDay(ts, 'UTC')) AS d, team, model, "
         + String.join(", ", SpendRollup.rawMetricExpressions())
-        + " FROM invocations FINAL WHERE tenant = 'acme' GROUP BY d, team, model ORDER BY d, team, model");
+        + " FROM invocations FINAL WHERE tenant = 'acme' AND ts >= toDateTime(" + D0 + ", 'UTC') AND ts < toDateTime("
+        + (D0 + 3 * DAY) + ", 'UTC') GROUP BY d, team, model ORDER BY d, team, model");
   }
 
   private static long total(List<List<String>> rows) {
