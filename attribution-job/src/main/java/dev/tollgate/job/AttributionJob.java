@@ -69,7 +69,11 @@ public final class AttributionJob {
         new Workflow.Sources(KafkaConnectors.invocationSource(config), KafkaConnectors.directorySource(config),
             KafkaConnectors.pricesSource(config)),
         new Workflow.Options(config.dedupTtl(), config.priceCatalog(), config.edgeDefaultTenant()),
-        rows -> rows.sinkTo(new ClickHouseSink(sinkSettings)).uid(UID_CLICKHOUSE_SINK).name("clickhouse"),
+        // The writer's inserts and the committer's rollup commits are synchronous ClickHouse calls
+        // (chained to the attribute operator they blocked it for ~37 % of its time, JFR): in a task of
+        // their own, dedup, identity and pricing go on meanwhile, at the cost of one more exchange.
+        rows -> rows.sinkTo(new ClickHouseSink(sinkSettings)).uid(UID_CLICKHOUSE_SINK).name("clickhouse")
+            .disableChaining(),
         deadLetters -> deadLetters.sinkTo(KafkaConnectors.deadLetterSink(config))
             .uid(UID_DEAD_LETTER_SINK).name("dead-letters"));
   }
@@ -81,6 +85,12 @@ public final class AttributionJob {
     flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.checkpointUri());
     // Every type on the wire has a Flink serializer; a Kryo fallback fails when the graph is built.
     flink.set(PipelineOptions.GENERIC_TYPES, false);
+    // Chained operators hand records over without a defensive copy. Safe because no function keeps
+    // or re-emits a record it was given after returning: decode makes a new row per record, the
+    // attribute operator fills in the row it was handed and emits it once, the table tagging names
+    // the update it was handed, and the sink writers encode what they get at once (the ClickHouse
+    // writer keeps only the row's immutable event id).
+    flink.set(PipelineOptions.OBJECT_REUSE, true);
     env.configure(flink);
     env.setParallelism(config.parallelism());
     env.enableCheckpointing(config.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);

@@ -1,6 +1,7 @@
 package dev.tollgate.job.workflow;
 
 import dev.tollgate.job.row.Invocation;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.functions.KeySelector;
 
 /**
@@ -10,6 +11,9 @@ import org.apache.flink.api.java.functions.KeySelector;
  */
 public enum EventIdKey implements KeySelector<Invocation, String> {
   INSTANCE;
+
+  /** The key's Flink type: a string, checkpointed compactly ({@link EventIdSerializer}). */
+  public static final TypeInformation<String> TYPE = EventIdType.INSTANCE;
 
   @Override
   public String getKey(Invocation row) {

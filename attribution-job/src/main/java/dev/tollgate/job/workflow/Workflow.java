@@ -1,9 +1,7 @@
 package dev.tollgate.job.workflow;
 
+import dev.tollgate.job.functions.AttributeFunction;
 import dev.tollgate.job.functions.DecodeFunction;
-import dev.tollgate.job.functions.DedupFunction;
-import dev.tollgate.job.functions.EnrichFunction;
-import dev.tollgate.job.functions.PriceFunction;
 import dev.tollgate.job.row.DeadLetter;
 import dev.tollgate.job.row.Invocation;
 import dev.tollgate.job.row.TableUpdate;
@@ -23,9 +21,11 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * The attribution dataflow, independent of where records come from and go to: decode (bad records
- * to the dead-letter output) -> key by event id -> dedup -> identity (with the directory broadcast)
- * -> price (with the price-override broadcast). Tests pass their own sources and sinks;
- * {@code AttributionJob} passes Kafka and ClickHouse.
+ * to the dead-letter output) -> key by event id -> attribute (dedup, identity from the directory,
+ * price with the overrides; both tables broadcast on one stream). The source and decode are chained,
+ * and dedup, identity and pricing share one operator, so a row crosses one exchange (the keyBy)
+ * before the sink ({@code AttributionJob} runs the ClickHouse writer in a task of its own). Tests
+ * pass their own sources and sinks; {@code AttributionJob} passes Kafka and ClickHouse.
  *
  * <p>Used on the client thread while the job graph is built.
  */
@@ -36,9 +36,15 @@ public final class Workflow {
   public static final String UID_DIRECTORY_SOURCE = "directory-source";
   public static final String UID_PRICES_SOURCE = "prices-source";
   public static final String UID_DECODE = "decode";
-  public static final String UID_DEDUP = "dedup";
-  public static final String UID_ENRICH = "enrich";
-  public static final String UID_PRICE = "price";
+  public static final String UID_TAG_DIRECTORY = "tag-directory";
+  public static final String UID_TAG_PRICES = "tag-prices";
+  /**
+   * Dedup, identity and pricing in one keyed broadcast operator (state: {@code seen-event-id},
+   * {@code directory}, {@code price-overrides}). It replaced the earlier graph's operators
+   * {@code dedup}, {@code enrich} and {@code price}: a savepoint of that graph does not restore into
+   * it (docs/operations.md, "Upgrades").
+   */
+  public static final String UID_ATTRIBUTE = "attribute";
 
   static final TypeInformation<Invocation> INVOCATION = Types.POJO(Invocation.class);
 
@@ -108,19 +114,21 @@ public final class Workflow {
         .name("decode");
     deadLetterSink.accept(decoded.getSideOutput(DecodeFunction.DEAD_LETTERS));
 
+    DataStream<TableUpdate> tables = directoryUpdates
+        .map(new TagTable(TableUpdate.DIRECTORY), TableUpdateDeserializer.TYPE)
+        .uid(UID_TAG_DIRECTORY)
+        .name("tag-directory")
+        .union(priceUpdates
+            .map(new TagTable(TableUpdate.PRICES), TableUpdateDeserializer.TYPE)
+            .uid(UID_TAG_PRICES)
+            .name("tag-prices"));
     DataStream<Invocation> priced = decoded
-        .keyBy(EventIdKey.INSTANCE, Types.STRING)
-        .process(new DedupFunction(options.dedupTtl()), INVOCATION)
-        .uid(UID_DEDUP)
-        .name("dedup")
-        .connect(directoryUpdates.broadcast(EnrichFunction.DIRECTORY))
-        .process(new EnrichFunction(options.edgeDefaultTenant()), INVOCATION)
-        .uid(UID_ENRICH)
-        .name("enrich")
-        .connect(priceUpdates.broadcast(PriceFunction.PRICE_OVERRIDES))
-        .process(new PriceFunction(options.priceCatalog()), INVOCATION)
-        .uid(UID_PRICE)
-        .name("price");
+        .keyBy(EventIdKey.INSTANCE, EventIdKey.TYPE)
+        .connect(tables.broadcast(AttributeFunction.DIRECTORY, AttributeFunction.PRICE_OVERRIDES))
+        .process(new AttributeFunction(options.dedupTtl(), options.priceCatalog(), options.edgeDefaultTenant()),
+            INVOCATION)
+        .uid(UID_ATTRIBUTE)
+        .name("attribute");
     invocationSink.accept(priced);
   }
 }

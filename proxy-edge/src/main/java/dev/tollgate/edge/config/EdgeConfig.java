@@ -86,6 +86,9 @@ public final class EdgeConfig {
   private final Duration shutdownGracePeriod;
   private final int publishQueueCapacity;
   private final boolean injectStreamUsage;
+  private final int estimationThreads;
+  private final int estimationQueueCapacity;
+  private final long estimationMaxHeldBytes;
   private final Path spoolDir;
   private final long spoolMaxBytes;
   private final Duration spoolFsyncInterval;
@@ -128,11 +131,20 @@ public final class EdgeConfig {
     // Reasoning models can think for minutes before the first byte of a non-stream response.
     upstreamReadTimeout = r.duration("edge.upstream_read_timeout", Duration.ofSeconds(300));
     upstreamIdleTimeout = r.duration("edge.upstream_idle_timeout", Duration.ofSeconds(30));
-    upstreamMaxIdlePerHost = r.integer("edge.upstream_max_idle_per_host", 64, 0, 100_000);
+    // Per event loop and origin. After a stall (a GC pause, a busy core) hundreds of calls run at
+    // once; a pool smaller than that closes their connections afterwards and the next burst
+    // reconnects (at 64, 18% of calls opened a connection at 5k req/s on two busy cores; TLS to a
+    // real provider makes each one dearer). Idle ones close after upstream_idle_timeout anyway.
+    upstreamMaxIdlePerHost = r.integer("edge.upstream_max_idle_per_host", 256, 0, 100_000);
     shutdownGracePeriod = r.duration("edge.shutdown_grace_period", Duration.ofSeconds(20));
     publishQueueCapacity = r.integer("edge.publish_queue_capacity", 10_000, 1, 10_000_000);
     instanceId = r.string("edge.instance_id", defaultInstanceId());
     injectStreamUsage = r.bool("edge.inject_stream_usage", true);
+    // Estimates of calls without reported usage run on their own small pool, never on an event
+    // loop; what does not fit the queue or the held-text bound is recorded as unknown usage.
+    estimationThreads = r.integer("edge.estimation.threads", 1, 1, 64);
+    estimationQueueCapacity = r.integer("edge.estimation.queue_capacity", 1024, 1, 1_000_000);
+    estimationMaxHeldBytes = r.longValue("edge.estimation.max_held_bytes", 8L * 1024 * 1024, 0, Long.MAX_VALUE);
     String dataDir = r.string("data_dir", ".tollgate");
     spoolDir = Path.of(r.string("edge.spool.dir", Path.of(dataDir, "edge-spool").toString()));
     // 0 turns the spool off: events Kafka cannot take are then dropped (and counted).
@@ -314,6 +326,24 @@ public final class EdgeConfig {
    */
   public boolean injectStreamUsage() {
     return injectStreamUsage;
+  }
+
+  /** Threads counting estimates (each loads the tokenizer tables only when first needed). */
+  public int estimationThreads() {
+    return estimationThreads;
+  }
+
+  /** Estimates waiting for a thread; beyond this a call's usage is recorded as unknown. */
+  public int estimationQueueCapacity() {
+    return estimationQueueCapacity;
+  }
+
+  /**
+   * Bound on the prompt and output text held, across in-flight calls, for estimates that may be
+   * needed; a call whose text does not fit is recorded as unknown usage if it reports none.
+   */
+  public long estimationMaxHeldBytes() {
+    return estimationMaxHeldBytes;
   }
 
   /** Directory of the disk spool (one per edge instance). */

@@ -17,12 +17,14 @@ public final class EdgeMetrics {
 
   private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> events = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder> estimates = new ConcurrentHashMap<>();
   private final LongAdder tagsDropped = new LongAdder();
   private final LongAdder originConnects = new LongAdder();
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile LongSupplier spoolBytes = () -> 0;
   private volatile LongSupplier spoolRecords = () -> 0;
   private volatile LongSupplier spoolCorrupt = () -> 0;
+  private volatile LongSupplier estimateHeldBytes = () -> 0;
 
   /** One proxied request finished with {@code status} ({@code outcome} = ok, timeout, ...). */
   public void requestCompleted(String provider, int status, String outcome) {
@@ -54,6 +56,25 @@ public final class EdgeMetrics {
     this.spoolBytes = bytes;
     this.spoolRecords = records;
     this.spoolCorrupt = corrupt;
+  }
+
+  /**
+   * A call without reported usage: {@code result} = estimated, saturated (the estimation queue was
+   * full), over_budget (its text did not fit edge.estimation.max_held_bytes) or failed.
+   */
+  public void usageEstimate(String result) {
+    estimates.computeIfAbsent(result, k -> new LongAdder()).increment();
+  }
+
+  /** Count of estimates with {@code result}. */
+  public long usageEstimates(String result) {
+    LongAdder adder = estimates.get(result);
+    return adder == null ? 0 : adder.sum();
+  }
+
+  /** Registers the gauge of text held for estimates. */
+  public void estimateHeldBytesGauge(LongSupplier bytes) {
+    this.estimateHeldBytes = bytes;
   }
 
   public void tagsDropped(int count) {
@@ -110,6 +131,15 @@ public final class EdgeMetrics {
     out.append("# HELP edge_requests_in_flight Requests currently being proxied.\n");
     out.append("# TYPE edge_requests_in_flight gauge\n");
     out.append("edge_requests_in_flight ").append(inFlight.get()).append('\n');
+    out.append("# HELP edge_usage_estimates_total Calls without reported usage, by estimate result.\n");
+    out.append("# TYPE edge_usage_estimates_total counter\n");
+    for (String result : new String[] {"estimated", "saturated", "over_budget", "failed"}) {
+      out.append("edge_usage_estimates_total{result=\"").append(result).append("\"} ").append(usageEstimates(result))
+          .append('\n');
+    }
+    out.append("# HELP edge_usage_estimate_held_bytes Prompt and output text held for possible estimates.\n");
+    out.append("# TYPE edge_usage_estimate_held_bytes gauge\n");
+    out.append("edge_usage_estimate_held_bytes ").append(estimateHeldBytes.getAsLong()).append('\n');
     out.append("# HELP edge_tags_dropped_total X-Tollgate-Tags entries dropped as malformed or over the limits.\n");
     out.append("# TYPE edge_tags_dropped_total counter\n");
     out.append("edge_tags_dropped_total ").append(tagsDropped.sum()).append('\n');

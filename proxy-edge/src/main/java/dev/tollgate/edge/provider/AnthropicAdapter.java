@@ -93,7 +93,7 @@ final class AnthropicAdapter extends ProtocolAdapter {
     @Override
     public void startObject(String path) {
       if (path.equals(prefix + "usage")) {
-        facts.usageReported = true; // fields absent from a message_delta keep their earlier values
+        facts.usageSeen(); // fields absent from a message_delta keep their earlier values
       }
     }
 

@@ -10,7 +10,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
  * What the edge knows about one provider wire protocol: how to name the operation of a path,
@@ -23,9 +22,6 @@ public abstract class ProtocolAdapter {
 
   /** Largest single SSE event read for usage; bigger events are skipped (usage then unknown). */
   static final int MAX_SSE_EVENT_BYTES = 4 * 1024 * 1024;
-
-  private static final Pattern ID_SEGMENT =
-      Pattern.compile("(?=.*[0-9])[A-Za-z0-9_.~-]{16,}|[0-9a-fA-F-]{32,36}|[0-9]+");
 
   private static final ProtocolAdapter OPENAI = new OpenAiAdapter();
   private static final ProtocolAdapter ANTHROPIC = new AnthropicAdapter();
@@ -64,30 +60,70 @@ public abstract class ProtocolAdapter {
    * {@code {deployment}}, and id-like segments are {@code {id}}.
    */
   public String pathTemplate(String path) {
-    String[] segments = path.split("/", -1);
+    // Called for every event: one scan, no split, no regex.
     StringBuilder out = new StringBuilder(path.length());
-    for (int i = 0; i < segments.length; i++) {
-      String segment = segments[i];
-      String previous = i > 0 ? segments[i - 1] : "";
-      if (i > 0) {
+    int start = 0;
+    int previousStart = -1;
+    int previousEnd = -1;
+    while (true) {
+      int end = path.indexOf('/', start);
+      if (end < 0) {
+        end = path.length();
+      }
+      if (start > 0) {
         out.append('/');
       }
-      int colon = segment.indexOf(':');
-      String suffix = colon >= 0 ? segment.substring(colon) : "";
-      if (!segment.isEmpty() && previous.equals("models")) {
-        out.append("{model}").append(suffix);
-      } else if (!segment.isEmpty() && previous.equals("deployments")) {
+      int colon = path.indexOf(':', start);
+      int nameEnd = colon >= 0 && colon < end ? colon : end;
+      boolean empty = start == end;
+      if (!empty && segmentIs(path, previousStart, previousEnd, "models")) {
+        out.append("{model}").append(path, nameEnd, end);
+      } else if (!empty && segmentIs(path, previousStart, previousEnd, "deployments")) {
         out.append("{deployment}");
-      } else if (ID_SEGMENT.matcher(colon >= 0 ? segment.substring(0, colon) : segment).matches()) {
-        out.append("{id}").append(suffix);
+      } else if (isIdSegment(path, start, nameEnd)) {
+        out.append("{id}").append(path, nameEnd, end);
       } else {
-        out.append(segment);
+        out.append(path, start, end);
       }
       if (out.length() > 256) {
         return out.substring(0, 256);
       }
+      if (end == path.length()) {
+        return out.toString();
+      }
+      previousStart = start;
+      previousEnd = end;
+      start = end + 1;
     }
-    return out.toString();
+  }
+
+  private static boolean segmentIs(String path, int start, int end, String word) {
+    return start >= 0 && end - start == word.length() && path.startsWith(word, start);
+  }
+
+  /**
+   * True when {@code s[from, to)} looks like an identifier: 16 or more of {@code [A-Za-z0-9_.~-]}
+   * with a digit among them, 32 to 36 hex digits and dashes (a UUID), or only digits.
+   */
+  static boolean isIdSegment(CharSequence s, int from, int to) {
+    int length = to - from;
+    if (length <= 0) {
+      return false;
+    }
+    boolean digitsOnly = true;
+    boolean hexOrDash = true;
+    boolean idChars = true;
+    boolean anyDigit = false;
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
+      boolean digit = c >= '0' && c <= '9';
+      boolean hexLetter = (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+      anyDigit |= digit;
+      digitsOnly &= digit;
+      hexOrDash &= digit || hexLetter || c == '-';
+      idChars &= digit || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '.' || c == '~' || c == '-';
+    }
+    return digitsOnly || (hexOrDash && length >= 32 && length <= 36) || (idChars && anyDigit && length >= 16);
   }
 
   /** The Azure deployment named in the path ({@code /openai/deployments/{d}/chat/completions}), or null. */

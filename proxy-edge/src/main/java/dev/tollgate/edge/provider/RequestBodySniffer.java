@@ -9,8 +9,8 @@ import java.io.IOException;
 /**
  * Reads the top-level {@code model}, {@code stream} and {@code service_tier} of a JSON request
  * body as it streams to the upstream, from a copy of each chunk with Jackson's non-blocking
- * parser, and counts the prompt's text values for a {@link UsageEstimator}; nothing else of the
- * body is kept (each text is dropped once counted).
+ * parser, and hands the prompt's text values to a {@link UsageEstimator} (which holds them only
+ * until the call's usage is known); nothing else of the body is kept.
  *
  * <p>Not thread-safe: one sniffer per request, used from one event loop.
  */
@@ -26,7 +26,7 @@ public final class RequestBodySniffer {
     this(null);
   }
 
-  /** A sniffer that also counts the prompt with {@code estimator} (null: no counting). */
+  /** A sniffer that also holds the prompt's texts for {@code estimator} (null: none). */
   public RequestBodySniffer(UsageEstimator estimator) {
     this.walker = new JsonPathWalker(this::value);
     this.estimator = estimator;
@@ -48,8 +48,8 @@ public final class RequestBodySniffer {
           "input", "input[]", "input[].content", "input[].content[].text", "input[].output", "instructions",
           "system", "system[].text",
           "contents[].parts[].text", "systemInstruction.parts[].text", "system_instruction.parts[].text" -> {
-        if (estimator != null && p.currentToken() == JsonToken.VALUE_STRING) {
-          estimator.input(p.getText());
+        if (estimator != null) {
+          estimator.input(p);
         }
       }
       default -> { }

@@ -1,7 +1,6 @@
 package dev.tollgate.edge.provider;
 
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,16 +36,16 @@ public final class ResponseFacts {
     this(clockMicros, null);
   }
 
-  /** Facts that also count the output text with {@code estimator} (null: no estimate). */
+  /** Facts that also hold the output text for {@code estimator} (null: no estimate). */
   public ResponseFacts(LongSupplier clockMicros, UsageEstimator estimator) {
     this.clockMicros = clockMicros;
     this.estimator = estimator;
   }
 
-  /** Counts a generated text value for the estimate; the string is dropped right after. */
+  /** Holds a generated text value for a possible estimate (a no-op once usage was reported). */
   void estimateOutput(JsonParser p) throws IOException {
-    if (estimator != null && p.currentToken() == JsonToken.VALUE_STRING) {
-      estimator.output(p.getText());
+    if (estimator != null) {
+      estimator.output(p);
     }
   }
 
@@ -64,8 +63,16 @@ public final class ResponseFacts {
     }
   }
 
-  void resetUsage() {
+  /** The provider reports usage: no estimate will be needed, so the estimator's text is dropped now. */
+  void usageSeen() {
     usageReported = true;
+    if (estimator != null && !estimator.stopped()) {
+      estimator.drop();
+    }
+  }
+
+  void resetUsage() {
+    usageSeen();
     inputTokens = 0;
     cacheReadInputTokens = 0;
     cacheWriteInputTokens = 0;

@@ -106,7 +106,11 @@ public final class KafkaEventPublisher implements EventPublisher {
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     config.put(ProducerConfig.ACKS_CONFIG, "all");
     config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    // Each batch allocates its own LZ4 block buffers (~128 KiB): fewer, fuller batches keep the
+    // hot path's garbage down (at 5k events/s, 5 ms and 16 KiB made most of the edge's allocation).
+    // Events are not fresher than the job's checkpoint interval (seconds) anyway.
+    config.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+    config.put(ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024);
     // Only the publisher and replayer threads ever wait here; long enough to fetch metadata.
     config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000);
     config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);

@@ -5,6 +5,7 @@ import dev.tollgate.edge.metrics.EdgeMetrics;
 import dev.tollgate.edge.origin.Origin;
 import dev.tollgate.edge.origin.OriginConnector;
 import dev.tollgate.edge.provider.ProtocolAdapter;
+import dev.tollgate.edge.provider.UsageEstimator;
 import dev.tollgate.edge.publish.EventPublisher;
 import java.net.URI;
 import java.time.Instant;
@@ -17,7 +18,7 @@ import java.util.regex.Pattern;
 
 /**
  * Everything an exchange needs that outlives it: configuration, routes, the origin connector,
- * the publisher and the metrics. One per server.
+ * the publisher, the usage estimation and the metrics. One per server.
  *
  * <p>Thread-safe: immutable apart from the draining flag.
  */
@@ -43,16 +44,24 @@ final class EdgeContext {
   final EdgeMetrics metrics;
   final KeyFingerprinter fingerprinter;
   final LongSupplier clockMicros;
+  final UsageEstimation estimation;
   private final Map<String, Route> resourceRoutes = new ConcurrentHashMap<>();
   private volatile boolean draining;
 
   EdgeContext(EdgeConfig config, OriginConnector connector, EventPublisher publisher, EdgeMetrics metrics) {
+    this(config, connector, publisher, metrics, UsageEstimator.JTOKKIT);
+  }
+
+  EdgeContext(EdgeConfig config, OriginConnector connector, EventPublisher publisher, EdgeMetrics metrics,
+              UsageEstimator.Tokenizer tokenizer) {
     this.config = config;
     this.connector = connector;
     this.publisher = publisher;
     this.metrics = metrics;
     this.fingerprinter = new KeyFingerprinter(config.keyFingerprintSecret());
     this.clockMicros = SYSTEM_CLOCK_MICROS;
+    this.estimation = new UsageEstimation(config.estimationThreads(), config.estimationQueueCapacity(),
+        config.estimationMaxHeldBytes(), tokenizer, publisher, metrics);
     Map<String, Route> routes = new HashMap<>();
     config.providers().forEach((name, provider) -> {
       routes.put(name, route(provider, provider.baseUrl()));

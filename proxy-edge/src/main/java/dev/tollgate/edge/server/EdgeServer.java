@@ -50,10 +50,11 @@ public final class EdgeServer implements AutoCloseable {
   private final Channel adminListener;
   private boolean closed;
 
-  private EdgeServer(EdgeConfig config, EventPublisher publisher, EdgeMetrics metrics) throws InterruptedException {
+  private EdgeServer(EdgeConfig config, EventPublisher publisher, EdgeMetrics metrics, UsageEstimator.Tokenizer tokenizer)
+      throws InterruptedException {
     OriginConnector connector = new OriginConnector(config.upstreamConnectTimeout(), config.upstreamIdleTimeout(),
         config.upstreamMaxIdlePerHost(), metrics);
-    this.edge = new EdgeContext(config, connector, publisher, metrics);
+    this.edge = new EdgeContext(config, connector, publisher, metrics, tokenizer);
     this.group = new MultiThreadIoEventLoopGroup(0, NioIoHandler.newFactory());
     try {
       this.listener = new ServerBootstrap()
@@ -79,6 +80,7 @@ public final class EdgeServer implements AutoCloseable {
           .bind(config.host(), config.adminPort()).sync().channel();
     } catch (RuntimeException | InterruptedException e) {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      edge.estimation.close(Duration.ZERO);
       throw e;
     }
   }
@@ -125,16 +127,20 @@ public final class EdgeServer implements AutoCloseable {
 
   /** Starts the edge handing events to {@code publisher} (which the server closes with itself). */
   public static EdgeServer start(EdgeConfig config, EventPublisher publisher, EdgeMetrics metrics) {
+    return start(config, publisher, metrics, UsageEstimator.JTOKKIT);
+  }
+
+  /** As {@link #start(EdgeConfig, EventPublisher, EdgeMetrics)}, counting estimates with {@code tokenizer}. */
+  static EdgeServer start(EdgeConfig config, EventPublisher publisher, EdgeMetrics metrics,
+                          UsageEstimator.Tokenizer tokenizer) {
     Objects.requireNonNull(config, "config");
     if (config.keyFingerprintSecretGenerated()) {
       log.warn("no key fingerprint secret configured (edge.key_fingerprint_secret or edge.key_fingerprint_secret_file): "
           + "using a random one, fingerprints will not be stable across restarts");
     }
-    // The tokenizer's tables load in a few hundred milliseconds: here, not on an event loop's first estimate.
-    UsageEstimator.warmUp();
     EdgeServer server;
     try {
-      server = new EdgeServer(config, publisher, metrics);
+      server = new EdgeServer(config, publisher, metrics, tokenizer);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       publisher.close(Duration.ZERO);
@@ -160,6 +166,11 @@ public final class EdgeServer implements AutoCloseable {
 
   public EdgeMetrics metrics() {
     return edge.metrics;
+  }
+
+  /** Prompt and output text held now for estimates that may be needed. */
+  long heldEstimateBytes() {
+    return edge.estimation.budget().heldBytes();
   }
 
   /**
@@ -191,6 +202,8 @@ public final class EdgeServer implements AutoCloseable {
     edge.connector.closeIdle();
     adminListener.close().syncUninterruptibly();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    // Estimates still queued publish their events before the publisher flushes.
+    edge.estimation.close(Duration.ofSeconds(5));
     // Queued events get the grace period too, capped so a dead broker cannot hold shutdown long.
     Duration flush = edge.config.shutdownGracePeriod();
     edge.publisher.close(flush.compareTo(Duration.ofSeconds(10)) < 0 ? flush : Duration.ofSeconds(10));

@@ -51,9 +51,11 @@ import org.slf4j.LoggerFactory;
  * One proxied request: forwards it to the provider's origin and the response back, chunk by
  * chunk with one chunk in flight per direction (the next read is issued only when the previous
  * write succeeded), reads usage from copies of the bytes as they pass, and publishes exactly one
- * {@link InvocationEvent} when it ends, however it ends.
+ * {@link InvocationEvent} when it ends, however it ends — after its token estimate when the
+ * provider reported no usage ({@link UsageEstimation}).
  *
- * <p>Used only on the client channel's event loop, which is also the origin connection's.
+ * <p>Used only on the client channel's event loop, which is also the origin connection's; only a
+ * finished event (and the text held for its estimate) is handed to another thread.
  */
 final class ProxyExchange implements OriginListener {
 
@@ -117,7 +119,8 @@ final class ProxyExchange implements OriginListener {
     this.operation = route.adapter().operation(request.method().name(), this.path);
     this.clientKeepAlive = HttpUtil.isKeepAlive(request);
     this.receivedAtUs = edge.clockMicros.getAsLong();
-    this.estimator = operation.equals("other") ? null : new UsageEstimator(route.adapter().protocol());
+    this.estimator = operation.equals("other") ? null
+        : new UsageEstimator(route.adapter().protocol(), edge.estimation.budget());
     if (estimator != null) {
       estimator.model(route.adapter().modelFromPath(this.path));
     }
@@ -528,12 +531,35 @@ final class ProxyExchange implements OriginListener {
     long completedAtUs = edge.clockMicros.getAsLong();
     edge.metrics.requestFinished();
     edge.metrics.requestCompleted(route.provider().name(), status, outcome);
+    boolean estimate = !facts.usageReported() && estimable();
+    InvocationEvent event;
     try {
-      edge.publisher.publish(event(completedAtUs));
+      event = event(completedAtUs);
     } catch (RuntimeException e) {
-      edge.metrics.eventDropped(); // a publisher must not throw; if one does, the call is unaffected
+      dropEstimate();
+      edge.metrics.eventDropped(); // a bug here must not affect the call
       // The class only: an exception's message may quote request data (a query string, a header).
       log.warn("event not built: provider={}, error={}", route.provider().name(), e.getClass().getName());
+      return;
+    }
+    if (estimate) {
+      // Tokenizing is left to the estimation pool; the event is published when it is done.
+      edge.estimation.estimateAndPublish(event, estimator.detach());
+      return;
+    }
+    dropEstimate();
+    try {
+      edge.publisher.publish(event);
+    } catch (RuntimeException e) {
+      edge.metrics.eventDropped(); // a publisher must not throw; if one does, the call is unaffected
+      log.warn("event not published: provider={}, error={}", route.provider().name(), e.getClass().getName());
+    }
+  }
+
+  /** The held text is not needed: the usage is known, or unknown for good. */
+  private void dropEstimate() {
+    if (estimator != null) {
+      estimator.drop();
     }
   }
 
@@ -552,6 +578,7 @@ final class ProxyExchange implements OriginListener {
     return status >= 200 && status < 300;
   }
 
+  /** The call's event, with usage as reported or unknown (an estimate is filled in later). */
   InvocationEvent event(long completedAtUs) {
     Attribution attribution = Attribution.from(request.headers(), edge.config.defaultTenant());
     if (attribution.tagsDropped() > 0) {
@@ -566,7 +593,6 @@ final class ProxyExchange implements OriginListener {
       error = "http_" + status;
     }
     Long firstToken = facts.firstTokenAtMicros();
-    boolean estimated = !facts.usageReported() && estimable();
     String tier = facts.serviceTier() != null ? facts.serviceTier() : sniffer.serviceTier();
     return InvocationEvent.newBuilder()
         .setEventId(eventId)
@@ -592,13 +618,14 @@ final class ProxyExchange implements OriginListener {
         .setDurationUs(completedAtUs - receivedAtUs)
         .setRequestBytes(requestBytes)
         .setResponseBytes(responseBytes)
-        .setInputTokens(estimated ? estimator.inputTokens() : facts.inputTokens())
+        .setInputTokens(facts.inputTokens())
         .setCacheReadInputTokens(facts.cacheReadInputTokens())
         .setCacheWriteInputTokens(facts.cacheWriteInputTokens())
         .setCacheWrite1hInputTokens(facts.cacheWrite1hInputTokens())
-        .setOutputTokens(estimated ? estimator.outputTokens() : facts.outputTokens())
+        .setOutputTokens(facts.outputTokens())
         .setReasoningTokens(facts.reasoningTokens())
-        .setUsageSource(facts.usageReported() ? "reported" : estimated ? "estimated" : "none")
+        // An estimate, when one is needed, replaces the counts and the source once counted.
+        .setUsageSource(facts.usageReported() ? "reported" : "none")
         .setServiceTier(tier)
         .setUser(attribution.user())
         .setTeam(attribution.team())

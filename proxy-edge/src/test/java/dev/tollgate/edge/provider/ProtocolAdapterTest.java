@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
+import java.util.Random;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class ProtocolAdapterTest {
@@ -34,6 +36,60 @@ class ProtocolAdapterTest {
     assertThat(openai.pathTemplate("/v1/responses/resp_67ccd2bed1ec8190b14f964abc0542670bb6a6b452d3795b"))
         .isEqualTo("/v1/responses/{id}");
     assertThat(openai.pathTemplate("/v1/files/123/content")).isEqualTo("/v1/files/{id}/content");
+  }
+
+  /** The regular expression the id check was first written as: the scan must agree with it. */
+  private static final Pattern ID_SEGMENT = Pattern.compile("(?=.*[0-9])[A-Za-z0-9_.~-]{16,}|[0-9a-fA-F-]{32,36}|[0-9]+");
+
+  @Test
+  void templatesPathsAsTheSplitAndRegexVersionDid() {
+    Random random = new Random(7);
+    String alphabet = "0123456789abcdefABCDEFxyzXYZ_.~-:/%\n";
+    for (int n = 0; n < 20_000; n++) {
+      StringBuilder path = new StringBuilder(random.nextBoolean() ? "/" : "");
+      int length = random.nextInt(n % 10 == 0 ? 300 : 60);
+      for (int i = 0; i < length; i++) {
+        path.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        if (random.nextInt(12) == 0) {
+          path.append(random.nextBoolean() ? "/models/" : "/deployments/");
+        }
+      }
+      String p = path.toString();
+      assertThat(openai.pathTemplate(p)).as(p).isEqualTo(splitAndRegexTemplate(p));
+      assertThat(ProtocolAdapter.isIdSegment(p, 0, p.length())).as(p).isEqualTo(ID_SEGMENT.matcher(p).matches());
+    }
+    for (String segment : new String[] {"abcdefabcdefabcdefabcdefabcdefab", "abcdef-abcdef-abcdef-abcdef-abcdefab", "abcdefabcdefabcdefabcdefabcdefabcdefa",
+        "abcdefghijklmnop", "abcdefghijklmno1", "abcdefghijklmn1", "", "0"}) {
+      assertThat(ProtocolAdapter.isIdSegment(segment, 0, segment.length())).as(segment)
+          .isEqualTo(ID_SEGMENT.matcher(segment).matches());
+    }
+  }
+
+  private static String splitAndRegexTemplate(String path) {
+    String[] segments = path.split("/", -1);
+    StringBuilder out = new StringBuilder(path.length());
+    for (int i = 0; i < segments.length; i++) {
+      String segment = segments[i];
+      String previous = i > 0 ? segments[i - 1] : "";
+      if (i > 0) {
+        out.append('/');
+      }
+      int colon = segment.indexOf(':');
+      String suffix = colon >= 0 ? segment.substring(colon) : "";
+      if (!segment.isEmpty() && previous.equals("models")) {
+        out.append("{model}").append(suffix);
+      } else if (!segment.isEmpty() && previous.equals("deployments")) {
+        out.append("{deployment}");
+      } else if (ID_SEGMENT.matcher(colon >= 0 ? segment.substring(0, colon) : segment).matches()) {
+        out.append("{id}").append(suffix);
+      } else {
+        out.append(segment);
+      }
+      if (out.length() > 256) {
+        return out.substring(0, 256);
+      }
+    }
+    return out.toString();
   }
 
   @Test

@@ -31,31 +31,32 @@ class UsageEstimationTest {
 
   @Test
   void countsTheMessagesOfAChatRequestWithTheModelsEncoding() {
-    UsageEstimator estimator = sniff("openai", """
+    UsageEstimator.Held held = sniff("openai", """
         {"model":"gpt-4o","messages":[{"role":"system","content":"%s"},
          {"role":"user","content":[{"type":"text","text":"%s"}]}],"stream":true}
-        """.formatted(SYSTEM, PROMPT), 5);
+        """.formatted(SYSTEM, PROMPT), 5).detach();
 
-    assertThat(estimator.inputTokens()).isEqualTo(O200K.countTokens(SYSTEM) + O200K.countTokens(PROMPT)).isPositive();
-    assertThat(estimator.encodingName()).isEqualTo("o200k_base");
+    assertThat(held.count(UsageEstimator.JTOKKIT).inputTokens())
+        .isEqualTo(O200K.countTokens(SYSTEM) + O200K.countTokens(PROMPT)).isPositive();
+    assertThat(held.encodingName()).isEqualTo("o200k_base");
   }
 
   @Test
   void countsAnAnthropicSystemPromptAndMessagesWithCl100k() {
-    UsageEstimator estimator = sniff("anthropic", """
+    UsageEstimator.Estimate estimate = estimate(sniff("anthropic", """
         {"model":"claude-sonnet-4-5","max_tokens":100,"system":"%s","messages":[{"role":"user","content":"%s"}]}
-        """.formatted(SYSTEM, PROMPT), 3);
+        """.formatted(SYSTEM, PROMPT), 3));
 
-    assertThat(estimator.inputTokens()).isEqualTo(CL100K.countTokens(SYSTEM) + CL100K.countTokens(PROMPT));
+    assertThat(estimate.inputTokens()).isEqualTo(CL100K.countTokens(SYSTEM) + CL100K.countTokens(PROMPT));
   }
 
   @Test
   void countsGeminiContentsResponsesInputAndEmbeddingInputs() {
-    assertThat(sniff("gemini", "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"" + PROMPT + "\"}]}]}", 7)
+    assertThat(estimate(sniff("gemini", "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"" + PROMPT + "\"}]}]}", 7))
         .inputTokens()).isEqualTo(CL100K.countTokens(PROMPT));
-    assertThat(sniff("openai", "{\"model\":\"gpt-4.1\",\"instructions\":\"" + SYSTEM + "\",\"input\":\"" + PROMPT + "\"}", 11)
+    assertThat(estimate(sniff("openai", "{\"model\":\"gpt-4.1\",\"instructions\":\"" + SYSTEM + "\",\"input\":\"" + PROMPT + "\"}", 11))
         .inputTokens()).isEqualTo(O200K.countTokens(SYSTEM) + O200K.countTokens(PROMPT));
-    assertThat(sniff("openai", "{\"model\":\"gpt-4o\",\"input\":[\"" + PROMPT + "\",\"" + SYSTEM + "\"]}", 2)
+    assertThat(estimate(sniff("openai", "{\"model\":\"gpt-4o\",\"input\":[\"" + PROMPT + "\",\"" + SYSTEM + "\"]}", 2))
         .inputTokens()).isEqualTo(O200K.countTokens(SYSTEM) + O200K.countTokens(PROMPT));
   }
 
@@ -70,7 +71,7 @@ class UsageEstimationTest {
 
     assertThat(facts.usageReported()).isFalse();
     assertThat(estimator.outputSeen()).isTrue();
-    assertThat(estimator.outputTokens()).isEqualTo(O200K.countTokens("Revenue rose ") + O200K.countTokens("12% to $4.1bn."));
+    assertThat(estimate(estimator).outputTokens()).isEqualTo(O200K.countTokens("Revenue rose ") + O200K.countTokens("12% to $4.1bn."));
   }
 
   @Test
@@ -79,7 +80,7 @@ class UsageEstimationTest {
         + "\"delta\":{\"type\":\"text_delta\",\"text\":\"" + PROMPT + "\"}}\n\n";
     UsageEstimator a = new UsageEstimator("anthropic");
     observe("anthropic", "messages", "text/event-stream", anthropic, a, 4);
-    assertThat(a.outputTokens()).isEqualTo(CL100K.countTokens(PROMPT));
+    assertThat(estimate(a).outputTokens()).isEqualTo(CL100K.countTokens(PROMPT));
 
     String responses = "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"" + PROMPT + "\"}\n\n"
         + "event: response.output_text.done\ndata: {\"type\":\"response.output_text.done\",\"text\":\"" + PROMPT + "\"}\n\n"
@@ -87,7 +88,7 @@ class UsageEstimationTest {
         + "\"output\":[{\"content\":[{\"text\":\"" + PROMPT + "\"}]}]}}\n\n";
     UsageEstimator r = new UsageEstimator("openai");
     observe("openai", "responses", "text/event-stream", responses, r, 9);
-    assertThat(r.outputTokens()).isEqualTo(O200K.countTokens(PROMPT));
+    assertThat(estimate(r).outputTokens()).isEqualTo(O200K.countTokens(PROMPT));
   }
 
   @Test
@@ -97,7 +98,74 @@ class UsageEstimationTest {
     ResponseFacts facts = observe("gemini", "generate_content", "application/json", body, estimator, 6);
 
     assertThat(facts.usageReported()).isFalse();
-    assertThat(estimator.outputTokens()).isEqualTo(CL100K.countTokens(PROMPT));
+    assertThat(estimate(estimator).outputTokens()).isEqualTo(CL100K.countTokens(PROMPT));
+  }
+
+  @Test
+  void dropsTheHeldTextAsSoonAsTheProviderReportsUsage() {
+    HeldTextBudget budget = new HeldTextBudget(1 << 20);
+    UsageEstimator estimator = new UsageEstimator("openai", budget);
+    RequestBodySniffer sniffer = new RequestBodySniffer(estimator);
+    sniffer.onBody(Unpooled.copiedBuffer("{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\""
+        + PROMPT + "\"}]}", StandardCharsets.UTF_8));
+    sniffer.onEnd();
+    assertThat(budget.heldBytes()).isEqualTo(2L * PROMPT.length() + 4);
+
+    String stream = chunk("{\"content\":\"Revenue rose \"}")
+        + "data: {\"id\":\"c\",\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":3,\"total_tokens\":12}}\n\n"
+        + chunk("{\"content\":\"late text\"}") + "data: [DONE]\n\n";
+    ResponseFacts facts = observe("openai", "chat", "text/event-stream", stream, estimator, 7);
+
+    assertThat(facts.usageReported()).isTrue();
+    assertThat(estimator.stopped()).isTrue();
+    assertThat(budget.heldBytes()).isZero();
+  }
+
+  @Test
+  void stopsHoldingAndCannotEstimateWhenTheTextExceedsTheBudget() {
+    HeldTextBudget budget = new HeldTextBudget(2L * PROMPT.length() + 4 + 10);
+    UsageEstimator estimator = sniff("openai", "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\""
+        + PROMPT + "\"},{\"role\":\"user\",\"content\":\"" + SYSTEM + "\"}]}", 13, budget);
+
+    assertThat(estimator.detach()).isNull();
+    assertThat(budget.heldBytes()).isZero();
+  }
+
+  @Test
+  void releasesTheBudgetOnceADetachedEstimateIsCounted() {
+    HeldTextBudget budget = new HeldTextBudget(1 << 20);
+    UsageEstimator estimator = sniff("anthropic", "{\"model\":\"claude-sonnet-4-5\",\"system\":\"" + SYSTEM + "\"}", 4, budget);
+    UsageEstimator.Held held = estimator.detach();
+    assertThat(budget.heldBytes()).isPositive();
+
+    assertThat(held.count(UsageEstimator.JTOKKIT).inputTokens()).isEqualTo(CL100K.countTokens(SYSTEM));
+    held.release();
+    held.release();
+    assertThat(budget.heldBytes()).isZero();
+  }
+
+  @Test
+  void keepsTheEncodingOfTheModelKnownAtTheFirstTextAsBefore() {
+    // OpenAI protocol, model named after the messages: o200k was chosen at the first text and stays.
+    UsageEstimator.Held held = sniff("openai", "{\"messages\":[{\"role\":\"user\",\"content\":\"" + PROMPT + "\"}],"
+        + "\"model\":\"gpt-4\"}", 6).detach();
+
+    assertThat(held.encodingName()).isEqualTo("o200k_base");
+    assertThat(held.count(UsageEstimator.JTOKKIT).inputTokens()).isEqualTo(O200K.countTokens(PROMPT));
+  }
+
+  @Test
+  void countsNothingAndNeverTokenizesWhenNoTextWasHeld() {
+    UsageEstimator.Held held = sniff("openai", "{\"model\":\"gpt-4o\",\"messages\":[]}", 3).detach();
+
+    assertThat(held.count((encoding, text) -> {
+      throw new AssertionError("tokenized " + text.length() + " chars");
+    })).isEqualTo(new UsageEstimator.Estimate(0, 0));
+    assertThat(held.encodingName()).isNull();
+  }
+
+  private static UsageEstimator.Estimate estimate(UsageEstimator estimator) {
+    return estimator.detach().count(UsageEstimator.JTOKKIT);
   }
 
   private static String chunk(String delta) {
@@ -106,7 +174,11 @@ class UsageEstimationTest {
   }
 
   private static UsageEstimator sniff(String protocol, String body, int pieceSize) {
-    UsageEstimator estimator = new UsageEstimator(protocol);
+    return sniff(protocol, body, pieceSize, new HeldTextBudget(Long.MAX_VALUE));
+  }
+
+  private static UsageEstimator sniff(String protocol, String body, int pieceSize, HeldTextBudget budget) {
+    UsageEstimator estimator = new UsageEstimator(protocol, budget);
     RequestBodySniffer sniffer = new RequestBodySniffer(estimator);
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     for (int i = 0; i < bytes.length; i += pieceSize) {

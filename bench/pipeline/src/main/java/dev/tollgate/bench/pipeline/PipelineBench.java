@@ -21,7 +21,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.RecoveryClaimMode;
+import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -33,17 +37,24 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * and the real attribution job on a local MiniCluster, all on this machine.
  *
  * <ol>
- *   <li>Throughput: N events produced as fast as possible; measured from the first send until all N
- *       are queryable ({@code count()} of {@code invocations}, then checked with {@code FINAL}),
- *       and until the rollups hold all N (committed on checkpoints).
+ *   <li>Throughput while producing: N events produced as fast as possible while the job consumes;
+ *       measured from the first send until all N are queryable ({@code count()} of
+ *       {@code invocations}, then checked with {@code FINAL}), and until the rollups hold all N
+ *       (committed on checkpoints). Producer and job share the cores.
  *   <li>Freshness: events at a fixed rate (open loop, each stamped with its scheduled send time as
  *       event time); every 100th is a probe whose arrival in {@code invocations} is polled every
  *       50 ms: event time -> queryable, p50/p99/max.
+ *   <li>Throughput from a backlog: the job is stopped with a savepoint, N more events are produced
+ *       (the job idle), and the job is restarted from the savepoint; measured from the restart until
+ *       all N are queryable, and from the first of them queryable until all are: the job's own rate,
+ *       without a producer competing for the cores; with the CPU time per event of this JVM and of
+ *       the ClickHouse process.
  * </ol>
  *
  * <p>Environment: {@code EVENTS} (1,000,000), {@code RATE} (10,000/s), {@code FRESHNESS_SECONDS}
  * (30), and any {@code TOLLGATE_*} override of the job's configuration (e.g.
- * {@code TOLLGATE_JOB_PARALLELISM}). Single-threaded apart from the producer's callbacks and the
+ * {@code TOLLGATE_JOB_PARALLELISM}); {@code STATE_BACKEND=rocksdb} compares the job with its state
+ * in RocksDB (incremental checkpoints). Single-threaded apart from the producer's callbacks and the
  * poller.
  */
 public final class PipelineBench {
@@ -51,7 +62,26 @@ public final class PipelineBench {
   private static final String TOPIC = "tollgate.invocations";
   private static final String[] MODELS = {"gpt-4o-mini", "gpt-4.1", "claude-sonnet-4-5-20250929", "gemini-2.5-pro"};
 
+  /** Phases, the first group of their events' ids. */
+  private static final int WARM_UP = 1;
+  private static final int THROUGHPUT = 2;
+  private static final int BACKLOG = 3;
+  private static final int FRESHNESS = 4;
+
   private PipelineBench() {}
+
+  /** A UUID-shaped id, as the edge makes them: {@code 0000000p-0000-4000-8000-<i in hex>}. */
+  static String eventId(int phase, int i) {
+    char[] id = (phasePrefix(phase) + "0000-4000-8000-000000000000").toCharArray();
+    for (int at = id.length - 1; i != 0; at--, i >>>= 4) {
+      id[at] = Character.forDigit(i & 0xf, 16);
+    }
+    return new String(id);
+  }
+
+  private static String phasePrefix(int phase) {
+    return "0000000" + phase + "-";
+  }
 
   public static void main(String[] args) throws Exception {
     int events = Integer.parseInt(env("EVENTS", "1000000"));
@@ -80,31 +110,71 @@ public final class PipelineBench {
           work.resolve("checkpoints").toUri()), System.getenv()));
       System.out.println("# config: " + config);
 
-      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-      AttributionJob.build(env, config);
-      JobClient job = env.executeAsync(AttributionJob.JOB_NAME);
+      JobClient[] job = {startJob(config, null)};
       try (Client ch = ClickHouseClients.create(clickhouse.httpUrl(), "default", "", database);
           KafkaProducer<byte[], byte[]> producer = producer(kafka.bootstrapServers())) {
         warmUp(producer, ch);
-        Map<String, String> results = new LinkedHashMap<>();
+        Map<String, String> results = new LinkedHashMap<>() {
+          @Override
+          public String put(String measure, String result) {
+            System.out.println("# " + measure + ": " + result); // as measured, should a later phase fail
+            return super.put(measure, result);
+          }
+        };
         throughput(producer, ch, events, results);
         freshness(producer, ch, rate, freshnessSeconds, results);
+        backlog(producer, ch, events, results, () -> {
+          String savepoint = job[0].stopWithSavepoint(false, work.resolve("savepoints").toUri().toString(),
+              SavepointFormatType.CANONICAL).get();
+          return () -> job[0] = startJob(config, savepoint);
+        });
         System.out.println();
         System.out.println("## results");
         results.forEach((k, v) -> System.out.println(k + ": " + v));
       } finally {
-        job.cancel().get();
+        job[0].cancel().get();
       }
     } finally {
       deleteRecursively(work);
     }
   }
 
+  /** The job on a local MiniCluster of its own, restored from {@code savepoint} unless null. */
+  private static JobClient startJob(AttributionConfig config, String savepoint) throws Exception {
+    Configuration flink = new Configuration();
+    if (savepoint != null) {
+      flink.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+      // The savepoint belongs to this run alone: the restored job may take it over.
+      flink.set(StateRecoveryOptions.RESTORE_MODE, RecoveryClaimMode.CLAIM);
+    }
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
+    AttributionJob.build(env, config);
+    if ("rocksdb".equals(System.getenv("STATE_BACKEND"))) {
+      // Comparison only: the job configures the heap backend; this overrides it.
+      Configuration rocksdb = new Configuration();
+      rocksdb.setString("state.backend.type", "rocksdb");
+      rocksdb.setString("execution.checkpointing.incremental", "true");
+      env.configure(rocksdb);
+    }
+    return env.executeAsync(AttributionJob.JOB_NAME);
+  }
+
+  /** Stops the job and hands back how to start it again. */
+  @FunctionalInterface
+  private interface Stopper {
+    Restarter stop() throws Exception;
+  }
+
+  @FunctionalInterface
+  private interface Restarter {
+    void restart() throws Exception;
+  }
+
   /** Until the job has written a first batch: start-up is not part of the measurement. */
   private static void warmUp(KafkaProducer<byte[], byte[]> producer, Client ch) throws InterruptedException {
     long t0 = System.nanoTime();
     for (int i = 0; i < 1000; i++) {
-      producer.send(new ProducerRecord<>(TOPIC, InvocationEventCodec.encode(event("warm-" + i, i, nowUs()))));
+      producer.send(new ProducerRecord<>(TOPIC, InvocationEventCodec.encode(event(eventId(WARM_UP, i), i, nowUs()))));
     }
     producer.flush();
     awaitQuery(ch, "SELECT count() FROM spend_hourly_batches FINAL", 1, Duration.ofMinutes(2));
@@ -118,14 +188,15 @@ public final class PipelineBench {
     long eventTime = nowUs();
     long t0 = System.nanoTime();
     for (int i = 0; i < events; i++) {
-      producer.send(new ProducerRecord<>(TOPIC, InvocationEventCodec.encode(event("tp-" + i, i, eventTime + i))));
+      producer.send(new ProducerRecord<>(TOPIC, InvocationEventCodec.encode(event(eventId(THROUGHPUT, i), i, eventTime + i))));
     }
     producer.flush();
     long produced = System.nanoTime();
     long tRaw = awaitQuery(ch, "SELECT count() FROM invocations", base + events, Duration.ofMinutes(10));
     long tRollup = awaitQuery(ch, "SELECT sum(requests) FROM spend_hourly_batches FINAL", baseRollup + events,
         Duration.ofMinutes(5));
-    long finalCount = ClickHouseClients.queryLong(ch, "SELECT count() FROM invocations FINAL WHERE event_id LIKE 'tp-%'");
+    long finalCount = ClickHouseClients.queryLong(ch,
+        "SELECT count() FROM invocations FINAL WHERE event_id LIKE '" + phasePrefix(THROUGHPUT) + "%'");
     double produceSeconds = (produced - t0) / 1e9;
     double rawSeconds = (tRaw - t0) / 1e9;
     double rollupSeconds = (tRollup - t0) / 1e9;
@@ -137,6 +208,57 @@ public final class PipelineBench {
         events / rollupSeconds));
     if (finalCount != events) {
       throw new IllegalStateException("expected " + events + " distinct rows, found " + finalCount);
+    }
+  }
+
+  /**
+   * The job's own rate: stopped (with a savepoint), N events produced, restarted from the savepoint;
+   * timed from the restart (MiniCluster start and restore included) and from the first backlog row
+   * seen in ClickHouse (the first insert: at most 10,000 rows or 500 ms after the job reads them).
+   */
+  private static void backlog(KafkaProducer<byte[], byte[]> producer, Client ch, int events,
+      Map<String, String> results, Stopper stopper) throws Exception {
+    Restarter restarter = stopper.stop();
+    long base = ClickHouseClients.queryLong(ch, "SELECT count() FROM invocations");
+    long baseRollup = ClickHouseClients.queryLong(ch, "SELECT sum(requests) FROM spend_hourly_batches FINAL");
+    long eventTime = nowUs();
+    long p0 = System.nanoTime();
+    for (int i = 0; i < events; i++) {
+      producer.send(new ProducerRecord<>(TOPIC, InvocationEventCodec.encode(event(eventId(BACKLOG, i), i, eventTime + i))));
+    }
+    producer.flush();
+    double produceSeconds = (System.nanoTime() - p0) / 1e9;
+    long t0 = System.nanoTime();
+    long cpu0Jvm = cpuNanos(ProcessHandle.current());
+    long cpu0Children = childrenCpuNanos();
+    restarter.restart();
+    long tFirst = awaitQuery(ch, "SELECT count() FROM invocations", base + 1, Duration.ofMinutes(2));
+    long tRaw = awaitQuery(ch, "SELECT count() FROM invocations", base + events, Duration.ofMinutes(10));
+    long tRollup = awaitQuery(ch, "SELECT sum(requests) FROM spend_hourly_batches FINAL", baseRollup + events,
+        Duration.ofMinutes(5));
+    long finalCount = ClickHouseClients.queryLong(ch,
+        "SELECT count() FROM invocations FINAL WHERE event_id LIKE '" + phasePrefix(BACKLOG) + "%'");
+    double jvmCpuUs = (cpuNanos(ProcessHandle.current()) - cpu0Jvm) / 1e3 / events;
+    double clickhouseCpuUs = (childrenCpuNanos() - cpu0Children) / 1e3 / events;
+    double firstSeconds = (tFirst - t0) / 1e9;
+    double rawSeconds = (tRaw - t0) / 1e9;
+    double rollupSeconds = (tRollup - t0) / 1e9;
+    results.put("backlog produced (job stopped)", String.format("%,d events in %.1f s = %,.0f events/s", events,
+        produceSeconds, events / produceSeconds));
+    results.put("backlog: restart -> first row queryable", String.format("%.1f s", firstSeconds));
+    results.put("backlog: all queryable in invocations", String.format(
+        "%.1f s after restart = %,.0f events/s; %.1f s after the first row = %,.0f events/s (FINAL count %d)",
+        rawSeconds, events / rawSeconds, rawSeconds - firstSeconds, events / (rawSeconds - firstSeconds), finalCount));
+    results.put("backlog: all in rollups (committed)", String.format("%.1f s after restart = %,.0f events/s",
+        rollupSeconds, events / rollupSeconds));
+    // CPU time is what the load of other processes does not change: the ceiling on these cores.
+    results.put("backlog: CPU per event", String.format(
+        "%.1f us in the JVM (job, broker, poller; restart included) + %.1f us in ClickHouse = %.1f us:"
+            + " at most %,.0f events/s on %d cores", jvmCpuUs, clickhouseCpuUs, jvmCpuUs + clickhouseCpuUs,
+        Runtime.getRuntime().availableProcessors() * 1e6 / (jvmCpuUs + clickhouseCpuUs),
+        Runtime.getRuntime().availableProcessors()));
+    if (finalCount != events) {
+      throw new IllegalStateException("expected " + events + " distinct backlog rows, found " + finalCount);
     }
   }
 
@@ -162,7 +284,7 @@ public final class PipelineBench {
       maxBehindNanos = Math.max(maxBehindNanos, now - scheduled);
       // Event time = the scheduled send time, so a late send counts against freshness.
       long eventTimeUs = startUs + (scheduled - start) / 1_000;
-      String id = "fr-" + i;
+      String id = eventId(FRESHNESS, i);
       if (i % 100 == 0) {
         pending.put(id, eventTimeUs);
       }
@@ -261,6 +383,15 @@ public final class PipelineBench {
       Thread.sleep(100);
     }
     throw new IllegalStateException("timed out after " + timeout + " waiting for " + sql + " >= " + atLeast);
+  }
+
+  private static long cpuNanos(ProcessHandle process) {
+    return process.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+  }
+
+  /** CPU time of this JVM's child processes (the ClickHouse server), which have not exited. */
+  private static long childrenCpuNanos() {
+    return ProcessHandle.current().descendants().mapToLong(PipelineBench::cpuNanos).sum();
   }
 
   private static long percentile(long[] sorted, double q) {

@@ -7,26 +7,25 @@ import dev.tollgate.job.identity.DirectoryEntry;
 import dev.tollgate.job.row.Invocation;
 import dev.tollgate.job.row.TableUpdate;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.api.operators.co.CoBroadcastWithNonKeyedOperator;
-import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
-import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class EnrichFunctionHarnessTest {
+/** Identity in the attribute operator: precedence and directory updates through broadcast state. */
+class AttributeFunctionEnrichHarnessTest {
 
   private static final String KEY = "fp-1";
   private static final String ACME_SEARCH =
       "{\"tenant\": \"acme\", \"team\": \"search\", \"user\": \"svc-indexer\", \"service\": \"indexer\", \"cost_center\": \"cc-42\"}";
 
-  private BroadcastOperatorTestHarness<Invocation, TableUpdate, Invocation> harness;
+  private KeyedBroadcastOperatorTestHarness<String, Invocation, TableUpdate, Invocation> harness;
 
   @BeforeEach
   void open() throws Exception {
-    harness = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(
-        new EnrichFunction("default"), EnrichFunction.DIRECTORY);
+    harness = AttributeHarness.open("default");
   }
 
   @AfterEach
@@ -37,17 +36,11 @@ class EnrichFunctionHarnessTest {
   private Invocation send(String eventId) throws Exception {
     Invocation row = TestEvents.row(eventId, "gpt-4o-mini");
     row.keyFingerprint = KEY;
-    return send(row);
-  }
-
-  private Invocation send(Invocation row) throws Exception {
-    harness.processElement(row, 0);
-    List<Invocation> out = harness.extractOutputValues();
-    return out.get(out.size() - 1);
+    return AttributeHarness.send(harness, row);
   }
 
   private void update(String key, String json) throws Exception {
-    harness.processBroadcastElement(new TableUpdate(key, json), 0);
+    harness.processBroadcastElement(new TableUpdate(TableUpdate.DIRECTORY, key, json), 0);
   }
 
   @Test
@@ -82,7 +75,7 @@ class EnrichFunctionHarnessTest {
     row.tenant = "beta";
     row.team = "checkout";
 
-    Invocation enriched = send(row);
+    Invocation enriched = AttributeHarness.send(harness, row);
 
     assertThat(enriched.tenant).as("X-Tollgate-Tenant").isEqualTo("beta");
     assertThat(enriched.team).as("X-Tollgate-Team").isEqualTo("checkout");
@@ -93,8 +86,7 @@ class EnrichFunctionHarnessTest {
   @Test
   void theEdgesDefaultTenantIsNotExplicit() throws Exception {
     harness.close();
-    harness = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(
-        new EnrichFunction("public"), EnrichFunction.DIRECTORY);
+    harness = AttributeHarness.open("public");
     update(KEY, ACME_SEARCH);
 
     Invocation fromDirectory = TestEvents.row("a", "gpt-4o-mini");
@@ -106,9 +98,9 @@ class EnrichFunctionHarnessTest {
     Invocation noTenant = TestEvents.row("c", "gpt-4o-mini");
     noTenant.tenant = "";
 
-    assertThat(send(fromDirectory).tenant).isEqualTo("acme");
-    assertThat(send(unknownKey).tenant).isEqualTo("public");
-    assertThat(send(noTenant).tenant).isEqualTo("public");
+    assertThat(AttributeHarness.send(harness, fromDirectory).tenant).isEqualTo("acme");
+    assertThat(AttributeHarness.send(harness, unknownKey).tenant).isEqualTo("public");
+    assertThat(AttributeHarness.send(harness, noTenant).tenant).isEqualTo("public");
   }
 
   @Test
@@ -122,7 +114,7 @@ class EnrichFunctionHarnessTest {
 
     assertThat(row.team).isEmpty();
     assertThat(row.tenant).isEqualTo("default");
-    assertThat(harness.getBroadcastState(EnrichFunction.DIRECTORY).entries()).isEmpty();
+    assertThat(harness.getBroadcastState(AttributeFunction.DIRECTORY).entries()).isEmpty();
   }
 
   @Test
@@ -133,8 +125,15 @@ class EnrichFunctionHarnessTest {
     update("fp-2", "[1, 2]");
 
     assertThat(send("e").team).isEqualTo("search");
-    assertThat(harness.getBroadcastState(EnrichFunction.DIRECTORY).entries())
-        .extracting(java.util.Map.Entry::getKey).containsExactly(KEY);
+    assertThat(harness.getBroadcastState(AttributeFunction.DIRECTORY).entries())
+        .extracting(Map.Entry::getKey).containsExactly(KEY);
+  }
+
+  @Test
+  void directoryUpdatesLeaveThePriceOverridesAlone() throws Exception {
+    update(KEY, ACME_SEARCH);
+
+    assertThat(harness.getBroadcastState(AttributeFunction.PRICE_OVERRIDES).entries()).isEmpty();
   }
 
   @Test
@@ -142,19 +141,13 @@ class EnrichFunctionHarnessTest {
     update(KEY, ACME_SEARCH);
     OperatorSubtaskState snapshot = harness.snapshot(1L, 0L);
 
-    var restored = new BroadcastOperatorTestHarness<Invocation, TableUpdate, Invocation>(
-        new CoBroadcastWithNonKeyedOperator<>(new EnrichFunction("default"), List.of(EnrichFunction.DIRECTORY)),
-        1, 1, 0);
+    var restored = AttributeHarness.restore(snapshot, 0L);
     try {
-      restored.initializeState(snapshot);
-      restored.open();
       Invocation row = TestEvents.row("e", "gpt-4o-mini");
       row.keyFingerprint = KEY;
-      restored.processElement(row, 0);
 
-      assertThat(restored.extractOutputValues()).singleElement()
-          .satisfies(r -> assertThat(r.team).isEqualTo("search"));
-      assertThat(restored.getBroadcastState(EnrichFunction.DIRECTORY).get(KEY))
+      assertThat(AttributeHarness.send(restored, row).team).isEqualTo("search");
+      assertThat(restored.getBroadcastState(AttributeFunction.DIRECTORY).get(KEY))
           .isEqualTo(new DirectoryEntry("acme", "search", "svc-indexer", "indexer", "cc-42"));
     } finally {
       restored.close();

@@ -6,19 +6,19 @@ import dev.tollgate.job.pricing.PricingStatus;
 import dev.tollgate.job.row.Invocation;
 import dev.tollgate.job.row.TableUpdate;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
-import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.functions.co.BroadcastProcessFunction;
-import org.apache.flink.util.Collector;
+import org.apache.flink.metrics.MetricGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Prices each invocation in nano-dollars from the price catalog (the bundled one, or a file) with
+ * Prices invocations in nano-dollars from the base price catalog (the bundled one, or a file) with
  * the price topic's overrides applied. An unpriced model gets cost NULL and status
  * {@code unpriced}, never 0, and is counted.
  *
@@ -26,55 +26,43 @@ import org.slf4j.LoggerFactory;
  * the compacted price topic. Invariant: the state holds only overrides that, together, form a valid
  * catalog with the base one (an update that would not is rejected and changes nothing; a tombstone
  * reverts the model to the base catalog), so every event is priced by a complete catalog, and an
- * update applies to every event processed after it, without a restart. The catalog built from the
- * state is a transient cache, rebuilt after a restore.
+ * update applies to every event processed after it, without a restart. The {@link Pricer} built
+ * from the state is a cache, rebuilt from the state after a restore.
  *
  * <p>One instance per subtask, called from the task thread only.
  */
-public final class PriceFunction extends BroadcastProcessFunction<Invocation, TableUpdate, Invocation> {
+final class PriceTable {
 
-  private static final long serialVersionUID = 1L;
-  private static final Logger log = LoggerFactory.getLogger(PriceFunction.class);
+  private static final Logger log = LoggerFactory.getLogger(PriceTable.class);
 
   static final String STATE_NAME = "price-overrides";
 
-  /** The broadcast state descriptor; the price stream is broadcast with this same descriptor. */
-  public static final MapStateDescriptor<String, String> PRICE_OVERRIDES =
+  /** The broadcast state descriptor; the update stream is broadcast with it. */
+  static final MapStateDescriptor<String, String> DESCRIPTOR =
       new MapStateDescriptor<>(STATE_NAME, Types.STRING, Types.STRING);
 
-  private final String catalogFile;
-
-  private transient PriceCatalog base;
+  private final PriceCatalog base;
+  private final Counter unpriced;
+  private final Counter noUsage;
+  private final Counter invalidUsage;
+  private final Counter updates;
+  private final Counter rejected;
   /** The base catalog with the state's overrides; null until built from the state. */
-  private transient Pricer pricer;
-  private transient Counter unpriced;
-  private transient Counter noUsage;
-  private transient Counter invalidUsage;
-  private transient Counter updates;
-  private transient Counter rejected;
+  private Pricer pricer;
 
-  /** {@code catalogFile} empty: the catalog bundled in the job jar. */
-  public PriceFunction(String catalogFile) {
-    this.catalogFile = catalogFile == null ? "" : catalogFile;
+  PriceTable(PriceCatalog base, MetricGroup metrics) {
+    this.base = base;
+    unpriced = metrics.counter("job_pricing_unpriced");
+    noUsage = metrics.counter("job_pricing_no_usage");
+    invalidUsage = metrics.counter("job_pricing_invalid_usage");
+    updates = metrics.counter("job_pricing_catalog_updates");
+    rejected = metrics.counter("job_pricing_catalog_rejected");
   }
 
-  @Override
-  public void open(OpenContext openContext) {
-    base = PriceCatalog.load(catalogFile);
-    var group = getRuntimeContext().getMetricGroup().addGroup("tollgate");
-    unpriced = group.counter("job_pricing_unpriced");
-    noUsage = group.counter("job_pricing_no_usage");
-    invalidUsage = group.counter("job_pricing_invalid_usage");
-    updates = group.counter("job_pricing_catalog_updates");
-    rejected = group.counter("job_pricing_catalog_rejected");
-    log.info("price catalog loaded, source={}, models={}",
-        catalogFile.isEmpty() ? "bundled" : catalogFile, base.size());
-  }
-
-  @Override
-  public void processElement(Invocation row, ReadOnlyContext ctx, Collector<Invocation> out) throws Exception {
+  /** Sets cost, status and price reference on {@code row}, with the overrides in {@code state}. */
+  void price(Invocation row, ReadOnlyBroadcastState<String, String> state) throws Exception {
     if (pricer == null) {
-      pricer = new Pricer(restoredCatalog(ctx.getBroadcastState(PRICE_OVERRIDES)));
+      pricer = new Pricer(restoredCatalog(state));
     }
     pricer.price(row);
     switch (row.pricingStatus) {
@@ -83,14 +71,12 @@ public final class PriceFunction extends BroadcastProcessFunction<Invocation, Ta
       case PricingStatus.INVALID_USAGE -> invalidUsage.inc();
       default -> { }
     }
-    out.collect(row);
   }
 
-  @Override
-  public void processBroadcastElement(TableUpdate update, Context ctx, Collector<Invocation> out) throws Exception {
-    var state = ctx.getBroadcastState(PRICE_OVERRIDES);
-    Map<String, String> overrides = entries(state);
-    String model = update.key.toLowerCase(java.util.Locale.ROOT);
+  /** Applies one record of the price topic to {@code target}, unless it would break the catalog. */
+  void apply(TableUpdate update, BroadcastState<String, String> target) throws Exception {
+    Map<String, String> overrides = entries(target);
+    String model = update.key.toLowerCase(Locale.ROOT);
     if (update.isTombstone()) {
       overrides.remove(model);
     } else {
@@ -105,9 +91,9 @@ public final class PriceFunction extends BroadcastProcessFunction<Invocation, Ta
       return;
     }
     if (update.isTombstone()) {
-      state.remove(model);
+      target.remove(model);
     } else {
-      state.put(model, update.value);
+      target.put(model, update.value);
     }
     pricer = new Pricer(catalog);
     updates.inc();

@@ -6,16 +6,15 @@ import dev.tollgate.job.TestEvents;
 import dev.tollgate.job.pricing.PricingStatus;
 import dev.tollgate.job.row.Invocation;
 import dev.tollgate.job.row.TableUpdate;
-import java.util.List;
+import java.util.Map;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.api.operators.co.CoBroadcastWithNonKeyedOperator;
-import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
-import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class PriceFunctionHarnessTest {
+/** Pricing in the attribute operator: price overrides through broadcast state. */
+class AttributeFunctionPriceHarnessTest {
 
   /** TestEvents rows: 100 input, 20 output tokens. gpt-4o-mini list price: $0.15/M in, $0.60/M out. */
   private static final long BUNDLED_COST = 100 * 150 + 20 * 600;
@@ -25,12 +24,12 @@ class PriceFunctionHarnessTest {
       {"prices": [{"valid_from": "2024-07-18", "input": 0.15, "output": 0.60},
                   {"valid_from": "2025-01-01", "input": "1.00", "output": 2.00}]}""";
 
-  private BroadcastOperatorTestHarness<Invocation, TableUpdate, Invocation> harness;
+  private KeyedBroadcastOperatorTestHarness<String, Invocation, TableUpdate, Invocation> harness;
+  private int sent;
 
   @BeforeEach
   void open() throws Exception {
-    harness = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(
-        new PriceFunction(""), PriceFunction.PRICE_OVERRIDES);
+    harness = AttributeHarness.open("default");
   }
 
   @AfterEach
@@ -38,14 +37,13 @@ class PriceFunctionHarnessTest {
     harness.close();
   }
 
+  /** A new event (a new id: a repeated one would be dropped as a duplicate) by {@code model}. */
   private Invocation send(String model) throws Exception {
-    harness.processElement(TestEvents.row("e", model), 0);
-    List<Invocation> out = harness.extractOutputValues();
-    return out.get(out.size() - 1);
+    return AttributeHarness.send(harness, TestEvents.row("e-" + sent++, model));
   }
 
   private void update(String model, String json) throws Exception {
-    harness.processBroadcastElement(new TableUpdate(model, json), 0);
+    harness.processBroadcastElement(new TableUpdate(TableUpdate.PRICES, model, json), 0);
   }
 
   @Test
@@ -81,7 +79,7 @@ class PriceFunctionHarnessTest {
 
     assertThat(send("gpt-4o-mini").costNanos).isEqualTo(BUNDLED_COST);
     assertThat(send("acme-llm-1").pricingStatus).isEqualTo(PricingStatus.UNPRICED);
-    assertThat(harness.getBroadcastState(PriceFunction.PRICE_OVERRIDES).entries()).isEmpty();
+    assertThat(harness.getBroadcastState(AttributeFunction.PRICE_OVERRIDES).entries()).isEmpty();
   }
 
   @Test
@@ -95,8 +93,15 @@ class PriceFunctionHarnessTest {
 
     assertThat(send("gpt-4o-mini").costNanos).isEqualTo(OVERRIDE_COST);
     assertThat(send("gpt-4o").priceRef).startsWith("gpt-4o@");
-    assertThat(harness.getBroadcastState(PriceFunction.PRICE_OVERRIDES).entries())
-        .extracting(java.util.Map.Entry::getKey).containsExactly("gpt-4o-mini");
+    assertThat(harness.getBroadcastState(AttributeFunction.PRICE_OVERRIDES).entries())
+        .extracting(Map.Entry::getKey).containsExactly("gpt-4o-mini");
+  }
+
+  @Test
+  void priceUpdatesLeaveTheDirectoryAlone() throws Exception {
+    update("gpt-4o-mini", OVERRIDE);
+
+    assertThat(harness.getBroadcastState(AttributeFunction.DIRECTORY).entries()).isEmpty();
   }
 
   @Test
@@ -104,18 +109,19 @@ class PriceFunctionHarnessTest {
     update("gpt-4o-mini", OVERRIDE);
     OperatorSubtaskState snapshot = harness.snapshot(1L, 0L);
 
-    var restored = new BroadcastOperatorTestHarness<Invocation, TableUpdate, Invocation>(
-        new CoBroadcastWithNonKeyedOperator<>(new PriceFunction(""), List.of(PriceFunction.PRICE_OVERRIDES)),
-        1, 1, 0);
+    var restored = AttributeHarness.restore(snapshot, 0L);
     try {
-      restored.initializeState(snapshot);
-      restored.open();
-      restored.processElement(TestEvents.row("e", "gpt-4o-mini"), 0);
-
-      assertThat(restored.extractOutputValues()).singleElement()
-          .satisfies(r -> assertThat(r.costNanos).isEqualTo(OVERRIDE_COST));
+      assertThat(AttributeHarness.send(restored, TestEvents.row("e", "gpt-4o-mini")).costNanos)
+          .isEqualTo(OVERRIDE_COST);
     } finally {
       restored.close();
     }
+  }
+
+  @Test
+  void anUpdateOfNoKnownTableFailsLoudly() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> harness.processBroadcastElement(new TableUpdate("gpt-4o-mini", OVERRIDE), 0))
+        .hasMessageContaining("unknown table");
   }
 }

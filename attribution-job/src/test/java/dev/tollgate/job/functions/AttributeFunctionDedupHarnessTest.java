@@ -1,37 +1,28 @@
 package dev.tollgate.job.functions;
 
+import static dev.tollgate.job.functions.AttributeHarness.TTL;
+import static dev.tollgate.job.functions.AttributeHarness.keyedStateEntries;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.job.TestEvents;
 import dev.tollgate.job.row.Invocation;
-import dev.tollgate.job.workflow.EventIdKey;
-import java.time.Duration;
+import dev.tollgate.job.row.TableUpdate;
 import java.util.List;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class DedupFunctionHarnessTest {
+/** Dedup by event id in the attribute operator: TTL, and no state left behind. */
+class AttributeFunctionDedupHarnessTest {
 
-  private static final Duration TTL = Duration.ofHours(24);
-
-  private KeyedOneInputStreamOperatorTestHarness<String, Invocation, Invocation> harness;
+  private KeyedBroadcastOperatorTestHarness<String, Invocation, TableUpdate, Invocation> harness;
 
   @BeforeEach
   void open() throws Exception {
-    harness = newHarness();
+    harness = AttributeHarness.open("default");
     harness.setStateTtlProcessingTime(0);
-    harness.open();
-  }
-
-  private static KeyedOneInputStreamOperatorTestHarness<String, Invocation, Invocation> newHarness() throws Exception {
-    return new KeyedOneInputStreamOperatorTestHarness<>(
-        new KeyedProcessOperator<>(new DedupFunction(TTL)), EventIdKey.INSTANCE, Types.STRING);
   }
 
   @AfterEach
@@ -40,7 +31,7 @@ class DedupFunctionHarnessTest {
   }
 
   private void send(String eventId) throws Exception {
-    harness.processElement(new StreamRecord<>(TestEvents.row(eventId, "gpt-4o")));
+    AttributeHarness.send(harness, TestEvents.row(eventId, "gpt-4o"));
   }
 
   private List<String> emittedIds() {
@@ -56,7 +47,7 @@ class DedupFunctionHarnessTest {
     send("b");
 
     assertThat(emittedIds()).containsExactly("a", "b");
-    assertThat(harness.numKeyedStateEntries()).isEqualTo(2);
+    assertThat(keyedStateEntries(harness)).isEqualTo(2);
   }
 
   @Test
@@ -69,25 +60,49 @@ class DedupFunctionHarnessTest {
   }
 
   @Test
+  void aDuplicateIsNeitherEnrichedNorPricedAgain() throws Exception {
+    send("a");
+    send("a");
+
+    assertThat(harness.extractOutputValues()).singleElement()
+        .satisfies(row -> assertThat(row.costNanos).isNotNull());
+  }
+
+  @Test
   void leavesNoStateForExpiredEventIds() throws Exception {
     send("a");
     send("b");
     send("c");
-    assertThat(harness.numKeyedStateEntries()).isEqualTo(3);
+    assertThat(keyedStateEntries(harness)).isEqualTo(3);
     harness.setStateTtlProcessingTime(TTL.toMillis() + 1);
     send("d");
 
     // Checkpoints drop expired ids (full-snapshot cleanup): a restored job holds only "d".
     OperatorSubtaskState snapshot = harness.snapshot(1L, TTL.toMillis() + 1);
-    var restored = newHarness();
+    var restored = AttributeHarness.restore(snapshot, TTL.toMillis() + 1);
     try {
-      restored.setStateTtlProcessingTime(TTL.toMillis() + 1);
-      restored.initializeState(snapshot);
-      restored.open();
-
-      assertThat(restored.numKeyedStateEntries()).isEqualTo(1);
+      assertThat(keyedStateEntries(restored)).isEqualTo(1);
       assertThat(restored.numProcessingTimeTimers()).isZero();
       assertThat(restored.numEventTimeTimers()).isZero();
+    } finally {
+      restored.close();
+    }
+  }
+
+  @Test
+  void remembersEventIdsAcrossARestoreFromACheckpoint() throws Exception {
+    String uuid = java.util.UUID.randomUUID().toString();
+    send(uuid);
+    send("not-a-uuid");
+    OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);
+
+    var restored = AttributeHarness.restore(snapshot, 1L);
+    try {
+      AttributeHarness.send(restored, TestEvents.row(uuid, "gpt-4o"));
+      AttributeHarness.send(restored, TestEvents.row("not-a-uuid", "gpt-4o"));
+      AttributeHarness.send(restored, TestEvents.row("new", "gpt-4o"));
+
+      assertThat(restored.extractOutputValues()).extracting(row -> row.eventId).containsExactly("new");
     } finally {
       restored.close();
     }
@@ -99,12 +114,13 @@ class DedupFunctionHarnessTest {
     send("b");
     send("c");
     harness.setStateTtlProcessingTime(TTL.toMillis() + 1);
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < 20; i++) {
       send("new-" + i);
     }
 
-    // Incremental cleanup visits a few entries per record: the expired ids are gone by now.
-    assertThat(harness.numKeyedStateEntries()).isEqualTo(10);
+    // Incremental cleanup visits nine state-table slots per record: one pass over this 128-slot
+    // table (one key group) takes about 15 records, so the expired ids are gone by now.
+    assertThat(keyedStateEntries(harness)).isEqualTo(20);
   }
 
   @Test

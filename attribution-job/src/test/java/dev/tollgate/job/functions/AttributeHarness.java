@@ -1,0 +1,59 @@
+package dev.tollgate.job.functions;
+
+import dev.tollgate.job.row.Invocation;
+import dev.tollgate.job.row.TableUpdate;
+import dev.tollgate.job.workflow.EventIdKey;
+import java.time.Duration;
+import java.util.List;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.heap.HeapKeyedStateBackend;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+
+/** Operator harnesses around {@link AttributeFunction}, keyed by event id as in the job. */
+final class AttributeHarness {
+
+  static final Duration TTL = Duration.ofHours(24);
+
+  private AttributeHarness() {}
+
+  /** An opened harness: bundled catalog, edge default tenant {@code defaultTenant}. */
+  static KeyedBroadcastOperatorTestHarness<String, Invocation, TableUpdate, Invocation> open(String defaultTenant)
+      throws Exception {
+    var harness = create(defaultTenant);
+    harness.open();
+    return harness;
+  }
+
+  /** A harness restored from {@code snapshot}, opened. */
+  static KeyedBroadcastOperatorTestHarness<String, Invocation, TableUpdate, Invocation> restore(
+      OperatorSubtaskState snapshot, long ttlTime) throws Exception {
+    var harness = create("default");
+    harness.setStateTtlProcessingTime(ttlTime);
+    harness.initializeState(snapshot);
+    harness.open();
+    return harness;
+  }
+
+  private static KeyedBroadcastOperatorTestHarness<String, Invocation, TableUpdate, Invocation> create(
+      String defaultTenant) throws Exception {
+    return new KeyedBroadcastOperatorTestHarness<>(
+        new CoBroadcastWithKeyedOperator<>(new AttributeFunction(TTL, "", defaultTenant),
+            List.of(AttributeFunction.DIRECTORY, AttributeFunction.PRICE_OVERRIDES)),
+        EventIdKey.INSTANCE, EventIdKey.TYPE, 1, 1, 0);
+  }
+
+  /** Sends {@code row} and returns what came out for it (null when it was dropped). */
+  static Invocation send(KeyedBroadcastOperatorTestHarness<String, Invocation, TableUpdate, Invocation> harness,
+      Invocation row) throws Exception {
+    int before = harness.extractOutputValues().size();
+    harness.processElement(row, 0);
+    List<Invocation> out = harness.extractOutputValues();
+    return out.size() == before ? null : out.get(out.size() - 1);
+  }
+
+  /** Ids kept by the dedup state (expired ones included until swept). */
+  static int keyedStateEntries(KeyedBroadcastOperatorTestHarness<String, Invocation, TableUpdate, Invocation> harness) {
+    return ((HeapKeyedStateBackend<?>) harness.getOperator().getKeyedStateBackend()).numKeyValueStateEntries();
+  }
+}
