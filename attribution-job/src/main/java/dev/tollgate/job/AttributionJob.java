@@ -6,12 +6,23 @@ import dev.tollgate.job.kafka.KafkaConnectors;
 import dev.tollgate.job.sink.ClickHouseSink;
 import dev.tollgate.job.sink.ClickHouseSinkSettings;
 import dev.tollgate.job.workflow.Workflow;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.Comparator;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Stream;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
@@ -47,10 +58,61 @@ public final class AttributionJob {
       startup.set(RestOptions.PORT, config.localRestPort());
       startup.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
       startup.set(RestOptions.ADDRESS, "127.0.0.1");
+      // A local run resumes where the previous one stopped or crashed, as a cluster's HA would:
+      // its Kafka offsets, dedup state and the rollup batches it had not committed yet (a batch
+      // whose checkpoint completed but whose commit failed is committed again on restore).
+      latestCheckpoint(config.checkpointUri()).ifPresent(checkpoint -> {
+        log.info("resuming from the latest checkpoint, path={}", checkpoint);
+        startup.set(StateRecoveryOptions.SAVEPOINT_PATH, checkpoint);
+        // State of operators the current graph no longer has (an older version) is dropped.
+        startup.set(StateRecoveryOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE, true);
+      });
     }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(startup);
     build(env, config);
     env.execute(JOB_NAME);
+  }
+
+  /**
+   * The newest completed checkpoint ({@code <job id>/chk-<n>} holding {@code _metadata}) under a
+   * local checkpoint directory; empty when there is none or the directory is not local.
+   */
+  static Optional<String> latestCheckpoint(String checkpointUri) {
+    URI uri = URI.create(checkpointUri);
+    if (!"file".equals(uri.getScheme())) {
+      return Optional.empty();
+    }
+    Path root = Path.of(uri);
+    if (!Files.isDirectory(root)) {
+      return Optional.empty();
+    }
+    try (Stream<Path> jobs = Files.list(root)) {
+      return jobs.filter(Files::isDirectory)
+          .flatMap(AttributionJob::completedCheckpoints)
+          .max(Comparator.comparing(AttributionJob::modified))
+          .map(checkpoint -> checkpoint.toUri().toString());
+    } catch (IOException | UncheckedIOException e) {
+      log.warn("cannot list checkpoints, starting without state, dir={}, error={}", root, e.toString());
+      return Optional.empty();
+    }
+  }
+
+  private static Stream<Path> completedCheckpoints(Path jobDirectory) {
+    try (Stream<Path> entries = Files.list(jobDirectory)) {
+      return entries.filter(p -> p.getFileName().toString().startsWith("chk-"))
+          .filter(p -> Files.isRegularFile(p.resolve("_metadata")))
+          .toList().stream();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static FileTime modified(Path checkpoint) {
+    try {
+      return Files.getLastModifiedTime(checkpoint.resolve("_metadata"));
+    } catch (IOException e) {
+      return FileTime.fromMillis(0);
+    }
   }
 
   /**
@@ -83,6 +145,8 @@ public final class AttributionJob {
     flink.set(StateBackendOptions.STATE_BACKEND, "hashmap");
     flink.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
     flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.checkpointUri());
+    // Kept when the job is cancelled or its process stops, so the next start can resume from it.
+    flink.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
     // Every type on the wire has a Flink serializer; a Kryo fallback fails when the graph is built.
     flink.set(PipelineOptions.GENERIC_TYPES, false);
     // Chained operators hand records over without a defensive copy. Safe because no function keeps

@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
@@ -259,7 +260,12 @@ class BadInputIT {
     String body = "{\"model\":\"gpt-4o-mini\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"drain\"}]}";
     CompletableFuture<Void> closed;
     String received;
-    try (Socket socket = new Socket("127.0.0.1", draining.port())) {
+    try (Socket socket = new Socket("127.0.0.1", draining.port()); Socket idle = new Socket("127.0.0.1", draining.port())) {
+      // A kept-alive connection, idle when the shutdown starts: closed at once, so it cannot take a
+      // request that the end of the shutdown would cut.
+      idle.setSoTimeout(10_000);
+      idle.getOutputStream().write("GET /nope/v1/models HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      readResponseWithLength(idle.getInputStream());
       socket.setSoTimeout(10_000);
       socket.getOutputStream().write(("POST /openai/v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-drain\r\n"
           + "X-Tollgate-User: drained\r\nx-fake-chunks: 10\r\nx-fake-chunk-delay-ms: 100\r\nContent-Type: application/json\r\n"
@@ -272,6 +278,9 @@ class BadInputIT {
         seen.write(b);
       }
       closed = CompletableFuture.runAsync(draining::close);
+      long idleClosing = System.nanoTime();
+      assertThat(idle.getInputStream().read()).as("the idle connection is closed").isEqualTo(-1);
+      assertThat(Duration.ofNanos(System.nanoTime() - idleClosing)).isLessThan(Duration.ofMillis(800));
       seen.write(in.readAllBytes()); // the edge closes the connection after the last chunk
       received = seen.toString(StandardCharsets.UTF_8);
     }
@@ -281,5 +290,20 @@ class BadInputIT {
     InvocationEvent event = events.single("drained");
     assertThat(event.getOutcome()).isEqualTo("ok");
     assertThat(event.getUsageSource()).isEqualTo("reported");
+  }
+
+  /** Reads one response with a Content-Length body (the edge's own error responses). */
+  private static void readResponseWithLength(InputStream in) throws IOException {
+    ByteArrayOutputStream head = new ByteArrayOutputStream();
+    while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+      int b = in.read();
+      assertThat(b).isNotNegative();
+      head.write(b);
+    }
+    String headers = head.toString(StandardCharsets.US_ASCII).toLowerCase(Locale.ROOT);
+    int at = headers.indexOf("content-length:");
+    assertThat(at).as(headers).isNotNegative();
+    int length = Integer.parseInt(headers.substring(at + 15, headers.indexOf("\r\n", at)).trim());
+    assertThat(in.readNBytes(length)).hasSize(length);
   }
 }

@@ -1,19 +1,23 @@
 package dev.tollgate.job.sink;
 
+import dev.tollgate.job.workflow.EventIdSerializer;
 import java.io.IOException;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 
 /**
- * Checkpoint format of {@link SpendBatch}: version 1 = batch id, count, then (event id, ts) pairs.
- * A committable restored from a checkpoint must read back byte-for-byte the same batch.
+ * Checkpoint format of {@link SpendBatch}: batch id, count, then (event id, ts) pairs. Version 2
+ * writes each event id with {@link EventIdSerializer} (17 bytes for the edge's UUIDs, in one
+ * write; pending committables are written again at every checkpoint); version 1 wrote them with
+ * {@code writeUTF} and is still read. A committable restored from a checkpoint must read back
+ * exactly the same batch.
  *
  * <p>Stateless and thread-safe.
  */
 final class SpendBatchSerializer implements SimpleVersionedSerializer<SpendBatch> {
 
-  static final int VERSION = 1;
+  static final int VERSION = 2;
 
   @Override
   public int getVersion() {
@@ -22,11 +26,11 @@ final class SpendBatchSerializer implements SimpleVersionedSerializer<SpendBatch
 
   @Override
   public byte[] serialize(SpendBatch batch) throws IOException {
-    DataOutputSerializer out = new DataOutputSerializer(64 + batch.size() * 48);
+    DataOutputSerializer out = new DataOutputSerializer(64 + batch.size() * 28);
     out.writeUTF(batch.batchId());
     out.writeInt(batch.size());
     for (int i = 0; i < batch.size(); i++) {
-      out.writeUTF(batch.eventId(i));
+      EventIdSerializer.INSTANCE.serialize(batch.eventId(i), out);
       out.writeLong(batch.tsSeconds(i));
     }
     return out.getCopyOfBuffer();
@@ -34,8 +38,8 @@ final class SpendBatchSerializer implements SimpleVersionedSerializer<SpendBatch
 
   @Override
   public SpendBatch deserialize(int version, byte[] serialized) throws IOException {
-    if (version != VERSION) {
-      throw new IOException("spend batch format version: " + version + " (expected: " + VERSION + ")");
+    if (version != 1 && version != VERSION) {
+      throw new IOException("spend batch format version: " + version + " (expected: 1 or " + VERSION + ")");
     }
     DataInputDeserializer in = new DataInputDeserializer(serialized);
     String batchId = in.readUTF();
@@ -43,7 +47,7 @@ final class SpendBatchSerializer implements SimpleVersionedSerializer<SpendBatch
     String[] ids = new String[size];
     long[] ts = new long[size];
     for (int i = 0; i < size; i++) {
-      ids[i] = in.readUTF();
+      ids[i] = version == 1 ? in.readUTF() : EventIdSerializer.INSTANCE.deserialize(in);
       ts[i] = in.readLong();
     }
     return new SpendBatch(batchId, ids, ts);

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.metrics.SimpleCounter;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
 
 class ClickHouseSinkWriterTest {
@@ -147,14 +148,29 @@ class ClickHouseSinkWriterTest {
 
   @Test
   void batchesSurviveTheCheckpointFormat() throws Exception {
-    SpendBatch batch = new SpendBatch(new String[] {"a", "b\u00e9"}, new long[] {10, 3_700});
+    String uuid = "0b8e4f2a-93c1-4d7e-8f00-5a6b7c8d9e0f";
+    SpendBatch batch = new SpendBatch(new String[] {"a", "b\u00e9", uuid}, new long[] {10, 3_700, 20});
     SpendBatchSerializer serializer = new SpendBatchSerializer();
 
     SpendBatch back = serializer.deserialize(serializer.getVersion(), serializer.serialize(batch));
 
     assertThat(back).isEqualTo(batch);
-    assertThat(back.batchId()).isEqualTo(SpendRollup.batchIdOf(List.of("b\u00e9", "a")));
+    assertThat(back.batchId()).isEqualTo(SpendRollup.batchIdOf(List.of("b\u00e9", uuid, "a")));
     assertThat(back.maxTsSeconds()).isEqualTo(3_700);
-    assertThatThrownBy(() -> serializer.deserialize(99, new byte[0])).hasMessageContaining("expected: 1");
+    assertThatThrownBy(() -> serializer.deserialize(99, new byte[0])).hasMessageContaining("expected: 1 or 2");
+  }
+
+  @Test
+  void readsBatchesCheckpointedInTheFirstFormat() throws Exception {
+    SpendBatch batch = new SpendBatch(new String[] {"0b8e4f2a-93c1-4d7e-8f00-5a6b7c8d9e0f", "x"}, new long[] {5, 6});
+    DataOutputSerializer v1 = new DataOutputSerializer(64);
+    v1.writeUTF(batch.batchId());
+    v1.writeInt(2);
+    v1.writeUTF("0b8e4f2a-93c1-4d7e-8f00-5a6b7c8d9e0f");
+    v1.writeLong(5);
+    v1.writeUTF("x");
+    v1.writeLong(6);
+
+    assertThat(new SpendBatchSerializer().deserialize(1, v1.getCopyOfBuffer())).isEqualTo(batch);
   }
 }

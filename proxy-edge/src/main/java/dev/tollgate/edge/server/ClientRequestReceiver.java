@@ -2,6 +2,7 @@ package dev.tollgate.edge.server;
 
 import dev.tollgate.edge.provider.ProtocolAdapter;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -144,6 +145,18 @@ final class ClientRequestReceiver extends ChannelInboundHandlerAdapter {
         ctx.close();
       }
     });
+  }
+
+  /**
+   * Closes the connection when no request is being served on it (called on the channel's event
+   * loop when draining starts, so no request is read in between): an idle kept-alive connection
+   * would otherwise take a new request that shutdown then cuts. A busy one closes after its
+   * response ({@link #exchangeDone}).
+   */
+  void closeIfIdle(Channel channel) {
+    if (exchange == null && pendingReply == null) {
+      channel.close();
+    }
   }
 
   /** The exchange finished: read the next request on a kept-alive connection, else close it. */

@@ -185,8 +185,19 @@ public final class EdgeServer implements AutoCloseable {
     closed = true;
     edge.startDraining();
     listener.close().syncUninterruptibly();
+    // Idle kept-alive connections close now; busy ones close after their response (draining
+    // responses carry Connection: close). Waiting for the connections, not only for in-flight
+    // calls, means no connection is closed by the server while a request on it is being served.
+    for (Channel channel : clientChannels) {
+      channel.eventLoop().execute(() -> {
+        ClientRequestReceiver receiver = channel.pipeline().get(ClientRequestReceiver.class);
+        if (receiver != null) {
+          receiver.closeIfIdle(channel);
+        }
+      });
+    }
     long deadline = System.nanoTime() + edge.config.shutdownGracePeriod().toNanos();
-    while (edge.metrics.inFlight() > 0 && System.nanoTime() < deadline) {
+    while ((edge.metrics.inFlight() > 0 || !clientChannels.isEmpty()) && System.nanoTime() < deadline) {
       try {
         Thread.sleep(20);
       } catch (InterruptedException e) {
