@@ -19,8 +19,6 @@ import dev.tollgate.clickhouse.ClickHouseServer;
 import dev.tollgate.clickhouse.Migrations;
 import dev.tollgate.clickhouse.SpendRollup;
 import dev.tollgate.clickhouse.ZooKeeperServer;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -55,7 +53,7 @@ class ClusterReadIT {
   static void startClusterAndSeed() throws Exception {
     assertThat(ZooKeeperServer.installed()).as("zookeeper installed (apt-get install -y zookeeper)").isTrue();
     zookeeper = ZooKeeperServer.start(dir.resolve("zookeeper"), 0);
-    int[] ports = freePorts(6);
+    int[] ports = ClickHouseServer.freePorts(6);
     List<List<Integer>> shards = List.of(List.of(ports[1], ports[4]));
     for (int n = 0; n < 2; n++) {
       var member = new ClickHouseServer.Cluster(CLUSTER, shards, zookeeper.address(), "01", "replica-" + (n + 1),
@@ -169,23 +167,6 @@ class ClusterReadIT {
       assertThat(System.nanoTime()).as("replicated to both nodes within 30 s: " + seen).isLessThan(deadline);
       Thread.sleep(100);
     }
-  }
-
-  private static int[] freePorts(int count) throws IOException {
-    List<ServerSocket> sockets = new ArrayList<>();
-    int[] ports = new int[count];
-    try {
-      for (int i = 0; i < count; i++) {
-        ServerSocket socket = new ServerSocket(0);
-        sockets.add(socket);
-        ports[i] = socket.getLocalPort();
-      }
-    } finally {
-      for (ServerSocket socket : sockets) {
-        socket.close();
-      }
-    }
-    return ports;
   }
 
   private static Dimension dim(String name) {

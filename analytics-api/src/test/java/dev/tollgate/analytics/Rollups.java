@@ -60,9 +60,7 @@ final class Rollups {
   /** Seals the UTC days in {@code [fromDay, toDay)} (epoch seconds of midnights): mark, compute, mark complete. */
   static void seal(ClickHouseExtension clickhouse, long fromDay, long toDay) {
     for (long day = fromDay; day < toDay; day += DAY) {
-      clickhouse.execute(SpendRollup.markDaySql(clickhouse.database(), day, false, day));
-      clickhouse.execute(SpendRollup.sealDaySql(clickhouse.database(), day, ++version));
-      clickhouse.execute(SpendRollup.markDaySql(clickhouse.database(), day, true, day));
+      SpendRollup.sealDayStatements(clickhouse.database(), day, ++version, day).forEach(clickhouse::execute);
     }
   }
 }

@@ -93,9 +93,9 @@ public final class DaySealer {
     for (List<String> row : ClickHouseClients.queryRows(client,
         SpendRollup.unsealedDaysSql(database, end - LOOKBACK_DAYS * DAY, end))) {
       long day = Long.parseLong(row.get(0));
-      ClickHouseClients.execute(client, SpendRollup.markDaySql(database, day, false, clockMillis.getAsLong() / 1000));
-      recompute(day);
-      ClickHouseClients.execute(client, SpendRollup.markDaySql(database, day, true, clockMillis.getAsLong() / 1000));
+      for (String sql : SpendRollup.sealDayStatements(database, day, nextVersion(), clockMillis.getAsLong() / 1000)) {
+        ClickHouseClients.execute(client, sql);
+      }
       sealed.add(day);
       log.info("sealed day, day={}", day);
     }
@@ -126,9 +126,13 @@ public final class DaySealer {
   }
 
   private void recompute(long day) {
-    // Strictly increasing within this process even when the clock stands still or steps back.
+    ClickHouseClients.execute(client, SpendRollup.sealDaySql(database, day, nextVersion()));
+  }
+
+  /** Strictly increasing within this process even when the clock stands still or steps back. */
+  private long nextVersion() {
     lastVersion = Math.max(lastVersion + 1, clockMillis.getAsLong());
-    ClickHouseClients.execute(client, SpendRollup.sealDaySql(database, day, lastVersion));
+    return lastVersion;
   }
 
   private static long dayOf(long seconds) {

@@ -15,8 +15,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
@@ -472,6 +474,20 @@ public final class ClickHouseServer implements AutoCloseable {
 
     private static String xmlEscape(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
+    /** {@code count} distinct free loopback ports (for a cluster's members, whose ports are fixed up front). */
+    public static int[] freePorts(int count) {
+        Set<Integer> seen = new HashSet<>();
+        int[] ports = new int[count];
+        for (int i = 0; i < count; i++) {
+            int port;
+            do {
+                port = freePort();
+            } while (!seen.add(port));
+            ports[i] = port;
+        }
+        return ports;
     }
 
     static int freePort(int... avoid) {

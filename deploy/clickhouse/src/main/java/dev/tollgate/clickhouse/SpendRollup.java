@@ -408,6 +408,16 @@ public final class SpendRollup {
                 + "GROUP BY " + String.join(", ", groups);
     }
 
+    /**
+     * Sealing a day, in the order that keeps it exact: mark it started ({@link #markDaySql}, so a
+     * batch committed from now on recomputes it), compute it ({@link #sealDaySql}, reading after
+     * the mark), mark it complete (readers use it from then on).
+     */
+    public static List<String> sealDayStatements(String database, long daySeconds, long version, long nowSeconds) {
+        return List.of(markDaySql(database, daySeconds, false, nowSeconds), sealDaySql(database, daySeconds, version),
+                markDaySql(database, daySeconds, true, nowSeconds));
+    }
+
     /** Records a seal stage of a day: {@code complete} false when sealing starts, true once its rows are in. */
     public static String markDaySql(String database, long daySeconds, boolean complete, long nowSeconds) {
         String db = ClickHouseClients.quoteIdentifier(database);

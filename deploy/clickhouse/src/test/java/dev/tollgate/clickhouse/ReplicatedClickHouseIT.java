@@ -6,9 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
@@ -84,7 +82,7 @@ class ReplicatedClickHouseIT {
         assertThat(ZooKeeperServer.installed()).as("zookeeper installed (apt-get install -y zookeeper)").isTrue();
         dir = Path.of("target", "replicated-it", Long.toString(System.currentTimeMillis())).toAbsolutePath();
         zookeeper = ZooKeeperServer.start(dir.resolve("zookeeper"), 0);
-        int[] ports = distinctFreePorts(6);
+        int[] ports = ClickHouseServer.freePorts(6);
         List<List<Integer>> shards = List.of(List.of(ports[1], ports[4]));
         for (int n = 0; n < 2; n++) {
             var member = new ClickHouseServer.Cluster(CLUSTER, shards, zookeeper.address(), "01", "replica-" + (n + 1), ports[3 * n + 2]);
@@ -326,19 +324,6 @@ class ReplicatedClickHouseIT {
     private static List<List<String>> columns(String database, String table) {
         return ClickHouseClients.queryRows(nodes[0].client, "SELECT name, type FROM system.columns WHERE database = '"
                 + database + "' AND table = '" + table + "'");
-    }
-
-    private static int[] distinctFreePorts(int count) {
-        Set<Integer> seen = new HashSet<>();
-        int[] ports = new int[count];
-        for (int i = 0; i < count; i++) {
-            int port;
-            do {
-                port = ClickHouseServer.freePort();
-            } while (!seen.add(port));
-            ports[i] = port;
-        }
-        return ports;
     }
 
     private static void awaitTrue(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {

@@ -95,9 +95,7 @@ class SpendDailyIT {
     }
 
     private static void seal(long day, long version) {
-        ClickHouseClients.execute(client, SpendRollup.markDaySql(DB, day, false, D0));
-        ClickHouseClients.execute(client, SpendRollup.sealDaySql(DB, day, version));
-        ClickHouseClients.execute(client, SpendRollup.markDaySql(DB, day, true, D0));
+        SpendRollup.sealDayStatements(DB, day, version, D0).forEach(sql -> ClickHouseClients.execute(client, sql));
     }
 
     private static List<List<String>> daily() {
