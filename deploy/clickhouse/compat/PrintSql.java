@@ -14,6 +14,7 @@ import dev.tollgate.analytics.query.TopRequest;
 import dev.tollgate.clickhouse.SpendRollup;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -167,6 +168,44 @@ public final class PrintSql {
           }
         }
       }
+      // Spend-only selections (no percentile selected or sorting): no histogram read from any
+      // source, the daily one's UNION ALL without the histogram columns. The SQL depends only on
+      // whether a percentile is needed, so one selection covers every spend-only one.
+      Set<Metric> spendOnly = EnumSet.noneOf(Metric.class);
+      for (Metric metric : Metric.values()) {
+        if (metric.additive()) {
+          spendOnly.add(metric);
+        }
+      }
+      for (Interval interval : Interval.values()) {
+        for (String grouping : List.of("", "team,model", "tag.env")) {
+          boolean tags = grouping.contains("tag.");
+          for (Metric order : List.of(Metric.COST_USD, Metric.REQUESTS)) {
+            SpendRequest request = new SpendRequest(from, to, interval, groupBy(grouping), tags ? tagFilters : filters, order, 100,
+                spendOnly);
+            String name = "analytics.spend_only." + scopeName + "." + interval.name().toLowerCase() + "."
+                + (grouping.isEmpty() ? "none" : grouping) + "." + order.name().toLowerCase();
+            for (SpendSource source : tags ? List.of(SpendSource.RAW) : List.of(SpendSource.RAW, SpendSource.ROLLUP)) {
+              SpendQuery query = new SpendQuery(scope, request, source);
+              print(name + "." + source.name().toLowerCase() + ".rows", query.toSql());
+              print(name + "." + source.name().toLowerCase() + ".totals", query.totalsSql());
+            }
+          }
+        }
+      }
+      for (Interval interval : List.of(Interval.NONE, Interval.DAY, Interval.WEEK, Interval.MONTH)) {
+        for (String grouping : List.of("", "team,model", "environment,provider,operation,status")) {
+          SpendRequest request = new SpendRequest(day, nextDay, interval, groupBy(grouping), filters, Metric.COST_USD, 100,
+              spendOnly);
+          for (SpendSource source : SpendSource.values()) {
+            String name = "analytics.spend_only_day." + scopeName + "." + interval.name().toLowerCase() + "."
+                + (grouping.isEmpty() ? "none" : grouping) + "." + source.name().toLowerCase();
+            SpendQuery query = new SpendQuery(scope, request, source);
+            print(name + ".rows", query.toSql());
+            print(name + ".totals", query.totalsSql());
+          }
+        }
+      }
       for (String dimension : List.of("team", "model", "status")) {
         for (SpendSource source : SpendSource.values()) {
           TopQuery top = new TopQuery(scope, new TopRequest(day, nextDay, dim(dimension), filters, Metric.COST_USD, 2), source);
@@ -179,6 +218,14 @@ public final class PrintSql {
           invocations.pageSql(from, to, tagFilters, new InvocationCursor(H0 + 3600 + 20, "e4"), 2));
       print("analytics.invocations." + scopeName + ".by_id", invocations.byIdSql("e1"));
     }
+  }
+
+  private static List<Dimension> groupBy(String grouping) {
+    List<Dimension> out = new ArrayList<>();
+    for (String name : grouping.isEmpty() ? new String[0] : grouping.split(",")) {
+      out.add(dim(name));
+    }
+    return out;
   }
 
   private static Dimension dim(String name) {

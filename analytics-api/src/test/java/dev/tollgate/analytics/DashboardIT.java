@@ -2,6 +2,7 @@ package dev.tollgate.analytics;
 
 import static dev.tollgate.analytics.TestApi.ACME;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.testkit.ClickHouseExtension;
@@ -154,6 +155,17 @@ class DashboardIT {
     expected.add("\u0000total|" + totals.get("cost_usd").decimalValue() + "|" + integer(totals.get("requests").asLong()) + "|"
         + totals.get("p99_latency_ms").decimalValue().stripTrailingZeros().toPlainString());
     assertThat(normalise(shown)).containsExactlyElementsOf(normalise(expected));
+
+    // The charts ask only for the metrics they draw; what they draw still equals the full answer.
+    BigDecimal charted = new BigDecimal(text("String(Chart.getChart('chart-spend').data.datasets"
+        + ".reduce((sum, d) => sum + d.data.reduce((a, v) => a + v, 0), 0))"));
+    assertThat(charted).isCloseTo(totals.get("cost_usd").decimalValue(), within(new BigDecimal("0.000001")));
+    JsonNode latency = api.json("/v1/spend?" + RANGE + "&interval=day" + filter, ACME);
+    List<String> p99Expected = new ArrayList<>();
+    latency.get("rows").forEach(row -> p99Expected.add(row.get("p99_latency_ms").isNull() ? "null"
+        : row.get("p99_latency_ms").decimalValue().stripTrailingZeros().toPlainString()));
+    assertThat(text("Chart.getChart('chart-latency').data.datasets[1].data.map(v => String(v)).join(',')"))
+        .isEqualTo(String.join(",", p99Expected));
 
     JsonNode top = api.json("/v1/top/model?" + RANGE + "&limit=5" + filter, ACME);
     List<String> topShown = new ArrayList<>();

@@ -11,6 +11,7 @@ import dev.tollgate.analytics.query.Metric;
 import dev.tollgate.analytics.query.SpendQuery;
 import dev.tollgate.analytics.query.SpendReport;
 import dev.tollgate.analytics.query.SpendRequest;
+import dev.tollgate.analytics.query.SpendRow;
 import dev.tollgate.analytics.query.SpendSource;
 import dev.tollgate.analytics.query.TenantScope;
 import dev.tollgate.analytics.query.TopQuery;
@@ -21,6 +22,7 @@ import dev.tollgate.testkit.ClickHouseExtension;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +36,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The same request forced through the raw table, the hourly rollups and the daily source (sealed
  * days plus hourly rollups) gives IDENTICAL reports, percentiles included, for every grouping,
- * interval, order and filter each can answer; and the API picks the cheapest that can.
+ * interval, order and filter each can answer; a {@code metrics} selection gives the full request's
+ * values through each; and the API picks the cheapest that can.
  */
 class RollupReadIT {
 
@@ -148,6 +151,56 @@ class RollupReadIT {
     SpendReport byP99 = new SpendQuery(acme, new SpendRequest(FROM, TO, Interval.NONE, List.of(dim("user")), Map.of(),
         Metric.P99_LATENCY_MS, 100)).run(reader);
     assertThat(byP99.rows()).extracting(row -> row.metrics().p99LatencyUs()).isSortedAccordingTo((a, b) -> Long.compare(b, a));
+  }
+
+  @Test
+  void answersAMetricsSelectionWithTheFullRequestsValuesFromEverySource() {
+    TenantScope acme = TenantScope.of(new Principal("t", "acme", Set.of()));
+    Set<Metric> spend = EnumSet.noneOf(Metric.class);
+    for (Metric metric : Metric.values()) {
+      if (metric.additive()) {
+        spend.add(metric);
+      }
+    }
+    List<Set<Metric>> selections = List.of(spend, EnumSet.of(Metric.COST_USD), EnumSet.of(Metric.ERRORS, Metric.P50_TTFT_MS));
+    Map<Dimension, List<String>> filters = Map.of(dim("status"), List.of("200"));
+    int compared = 0;
+    for (Set<Metric> selected : selections) {
+      for (Metric order : List.of(Metric.COST_USD, Metric.REQUESTS, Metric.P99_LATENCY_MS)) {
+        List<SpendRequest> requests = List.of(
+            new SpendRequest(FROM, TO, Interval.DAY, List.of(dim("team"), dim("model")), Map.of(), order, 1000, selected),
+            new SpendRequest(FROM, TO, Interval.WEEK, List.of(dim("model")), filters, order, 7, selected),
+            new SpendRequest(FROM, TO, Interval.NONE, List.of(), Map.of(), order, 1000, selected));
+        for (SpendRequest request : requests) {
+          SpendRequest full = new SpendRequest(request.from(), request.to(), request.interval(), request.groupBy(),
+              request.filters(), order, request.limit());
+          for (SpendSource source : SpendSource.values()) {
+            SpendReport expected = new SpendQuery(acme, full, source).run(reader);
+            SpendReport actual = new SpendQuery(acme, request, source).run(reader);
+            assertSameSelectedValues(actual, expected, selected, source + " " + request);
+            compared++;
+          }
+        }
+      }
+    }
+    assertThat(compared).isEqualTo(3 * 3 * 3 * 3);
+  }
+
+  private static void assertSameSelectedValues(SpendReport actual, SpendReport expected, Set<Metric> selected, String what) {
+    assertThat(expected.totals().requests()).as("the seed covers " + what).isPositive();
+    assertThat(actual.rows()).as(what).hasSameSizeAs(expected.rows()).isNotEmpty();
+    for (int i = 0; i < expected.rows().size(); i++) {
+      SpendRow want = expected.rows().get(i);
+      SpendRow got = actual.rows().get(i);
+      assertThat(got.bucket()).as(what + " row " + i).isEqualTo(want.bucket());
+      assertThat(got.dimensions()).as(what + " row " + i).isEqualTo(want.dimensions());
+      for (Metric metric : selected) {
+        assertThat(got.metrics().value(metric)).as(what + " row " + i + " " + metric).isEqualTo(want.metrics().value(metric));
+      }
+    }
+    for (Metric metric : selected) {
+      assertThat(actual.totals().value(metric)).as(what + " totals " + metric).isEqualTo(expected.totals().value(metric));
+    }
   }
 
   private static int compare(TenantScope scope, SpendRequest request) {

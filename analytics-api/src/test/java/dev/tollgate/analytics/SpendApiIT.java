@@ -203,6 +203,48 @@ class SpendApiIT {
   }
 
   @Test
+  void answersWithOnlyTheSelectedMetricsInJsonAndCsv() throws Exception {
+    String query = "/v1/spend?" + RANGE + "&group_by=team&interval=day&order=p99_latency_ms";
+    JsonNode full = get(query, ACME).json();
+    JsonNode some = get(query + "&metrics=errors,cost_usd,requests,errors", ACME).json();
+
+    assertThat(some.get("rows")).hasSameSizeAs(full.get("rows")).isNotEmpty();
+    for (int i = 0; i < full.get("rows").size(); i++) {
+      JsonNode row = some.get("rows").get(i);
+      JsonNode fullRow = full.get("rows").get(i);
+      assertThat(fieldNames(row)).containsExactly("bucket", "team", "requests", "cost_usd", "errors");
+      for (String field : fieldNames(row)) {
+        assertThat(row.get(field)).as(field).isEqualTo(fullRow.get(field));
+      }
+    }
+    assertThat(fieldNames(some.get("totals"))).containsExactly("requests", "cost_usd", "errors");
+    assertThat(some.get("totals").get("cost_usd")).isEqualTo(full.get("totals").get("cost_usd"));
+    assertThat(some.get("totals").get("requests").asLong()).isEqualTo(4);
+
+    Response csv = get(query + "&metrics=cost_usd,requests&format=csv", ACME);
+    assertThat(csv.status).isEqualTo(200);
+    List<List<String>> records = Csv.parse(csv.body);
+    assertThat(records.get(0)).containsExactly("bucket", "team", "requests", "cost_usd");
+    assertThat(records).hasSize(full.get("rows").size() + 1);
+    for (int i = 1; i < records.size(); i++) {
+      JsonNode fullRow = full.get("rows").get(i - 1);
+      assertThat(records.get(i)).containsExactly(fullRow.get("bucket").asText(), fullRow.get("team").asText(),
+          fullRow.get("requests").asText(), fullRow.get("cost_usd").decimalValue().toPlainString());
+    }
+  }
+
+  @Test
+  void refusesAnUnknownOrEmptyMetricNameListingTheAllowedOnes() throws Exception {
+    for (String metrics : List.of("requests,latency", "", "requests,,errors", "cost")) {
+      Response bad = get("/v1/spend?" + RANGE + "&metrics=" + metrics, ACME);
+      assertThat(bad.status).as(metrics).isEqualTo(400);
+      assertThat(bad.json().get("error").get("type").asText()).isEqualTo("invalid_parameter");
+      assertThat(bad.json().get("error").get("message").asText()).as(metrics)
+          .startsWith("metrics: ").contains("is not allowed (allowed: requests, input_tokens,", "p50_ttft_ms)");
+    }
+  }
+
+  @Test
   void reportsHealthAndReadiness() throws Exception {
     assertThat(get("/healthz", null).status).isEqualTo(200);
     assertThat(get("/readyz", null).status).isEqualTo(200);
@@ -239,6 +281,12 @@ class SpendApiIT {
         SqlLiteral.quote(model), SqlLiteral.quote(provider), "'chat'", Integer.toString(status), SqlLiteral.quote(outcome),
         Long.toString(input), Long.toString(output), costNanos == null ? "NULL" : costNanos, Long.toString(version),
         env == null ? "[]" : "['env']", env == null ? "[]" : "[" + SqlLiteral.quote(env) + "]") + ")";
+  }
+
+  private static List<String> fieldNames(JsonNode node) {
+    List<String> names = new ArrayList<>();
+    node.fieldNames().forEachRemaining(names::add);
+    return names;
   }
 
   private static String encode(String value) {

@@ -87,6 +87,11 @@ class SpoolIT {
   }
 
   private static EdgeConfig config(Path spoolDir) {
+    return config(spoolDir, 0);
+  }
+
+  /** With {@code replayRate} 0, the default replay pace. */
+  private static EdgeConfig config(Path spoolDir, int replayRate) {
     String yaml = """
         edge:
           port: 0
@@ -96,6 +101,7 @@ class SpoolIT {
           spool:
             dir: %s
             max_bytes: 67108864
+            %s
         providers:
           openai:
             base_url: %s
@@ -103,7 +109,8 @@ class SpoolIT {
           bootstrap_servers: %s
           topics:
             invocations: %s
-        """.formatted(spoolDir, fake.baseUrl(), kafka.bootstrapServers(), TOPIC);
+        """.formatted(spoolDir, replayRate > 0 ? "replay_rate: " + replayRate : "", fake.baseUrl(),
+        kafka.bootstrapServers(), TOPIC);
     return EdgeConfig.from(ConfigSource.parse("spool-it", yaml, Map.of()));
   }
 
@@ -211,6 +218,36 @@ class SpoolIT {
         Thread.sleep(20);
       }
       assertThat(second.metrics().events("replayed")).isEqualTo(count);
+    }
+  }
+
+  @Test
+  void pacesTheReplayToTheConfiguredRate() throws Exception {
+    String user = "spool-paced";
+    int count = 60;
+    int rate = 20; // events per second: 60 take about 3 s, unpaced they take milliseconds
+    Path spoolDir = Files.createTempDirectory("spool-it-paced");
+    kafka.stop();
+    EdgeServer first = EdgeServer.start(config(spoolDir));
+    for (int i = 0; i < count; i++) {
+      assertThat(call(first, user).get()).isEqualTo(200);
+    }
+    first.close();
+    assertThat(first.metrics().events("spooled")).isEqualTo(count);
+
+    kafka.restart();
+    long start = System.nanoTime();
+    try (EdgeServer second = EdgeServer.start(config(spoolDir, rate))) {
+      long deadline = start + Duration.ofSeconds(60).toNanos();
+      while (second.metrics().events("replayed") < count && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      long elapsedMillis = Duration.ofNanos(System.nanoTime() - start).toMillis();
+      assertThat(second.metrics().events("replayed")).isEqualTo(count);
+      // Batches of rate / 10 events, each followed by its share of a second: the last of 30 batches
+      // is delivered ~2.9 s after the first (unpaced, the whole spool goes in milliseconds).
+      assertThat(elapsedMillis).isGreaterThanOrEqualTo(2_500);
+      assertThat(awaitDistinct(user, count, Duration.ofSeconds(30))).isEqualTo(count);
     }
   }
 

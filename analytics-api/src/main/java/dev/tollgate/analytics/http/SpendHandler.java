@@ -22,7 +22,8 @@ import java.util.Map;
 /**
  * {@code GET /v1/spend}: spend and usage grouped by the requested dimensions (and time buckets),
  * with totals over every matching row, always within the token's tenant scope; JSON, or CSV with
- * {@code format=csv} or {@code Accept: text/csv}.
+ * {@code format=csv} or {@code Accept: text/csv}. Rows and totals carry the metrics {@code metrics=}
+ * selects (all by default).
  *
  * <p>Thread-safe; blocks on ClickHouse, so it runs on the query executor.
  */
@@ -50,14 +51,14 @@ final class SpendHandler implements ApiHandler {
     return JsonResponses.json(HttpResponseStatus.OK, json -> write(json, report));
   }
 
-  /** The CSV columns: {@code bucket} (with an interval), the group_by dimensions in order, then every metric. */
+  /** The CSV columns: {@code bucket} (with an interval), the group_by dimensions in order, then the selected metrics. */
   static List<String> csvHeader(SpendRequest request) {
     List<String> header = new ArrayList<>();
     if (request.interval() != Interval.NONE) {
       header.add("bucket");
     }
     request.groupBy().forEach(dimension -> header.add(dimension.name()));
-    header.addAll(MetricsOutput.csvHeader());
+    header.addAll(MetricsOutput.csvHeader(request.metrics()));
     return header;
   }
 
@@ -70,7 +71,7 @@ final class SpendHandler implements ApiHandler {
         fields.add(row.bucket().toString());
       }
       row.dimensions().values().forEach(value -> fields.add(String.valueOf(value)));
-      MetricsOutput.addCsvFields(fields, row.metrics());
+      MetricsOutput.addCsvFields(fields, row.metrics(), report.request().metrics());
       out.add(fields);
     }
     return out;
@@ -101,12 +102,12 @@ final class SpendHandler implements ApiHandler {
           json.writeString(String.valueOf(dimension.getValue()));
         }
       }
-      MetricsOutput.writeFields(json, row.metrics());
+      MetricsOutput.writeFields(json, row.metrics(), request.metrics());
       json.writeEndObject();
     }
     json.writeEndArray();
     json.writeObjectFieldStart("totals");
-    MetricsOutput.writeFields(json, report.totals());
+    MetricsOutput.writeFields(json, report.totals(), request.metrics());
     json.writeEndObject();
     json.writeEndObject();
   }

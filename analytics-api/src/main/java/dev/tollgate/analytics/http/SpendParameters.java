@@ -16,6 +16,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -37,7 +38,7 @@ final class SpendParameters {
 
   private static final String FILTER_PREFIX = "filter.";
   static final List<String> PARAMETERS =
-      List.of("from", "to", "group_by", "interval", "order", "limit", "format", "filter.<dimension>");
+      List.of("from", "to", "group_by", "interval", "order", "limit", "metrics", "format", "filter.<dimension>");
 
   private final Clock clock;
   private final int maxRows;
@@ -64,7 +65,21 @@ final class SpendParameters {
     int limit = limit(single(params, "limit"));
     List<Dimension> groupBy = groupBy(single(params, "group_by"));
     Map<Dimension, List<String>> filters = filters(params, scope);
-    return new SpendRequest(from, to, interval, groupBy, filters, order, limit);
+    return new SpendRequest(from, to, interval, groupBy, filters, order, limit, metrics(single(params, "metrics")));
+  }
+
+  /** {@code metrics}: a comma list of metric field names, repeats allowed; absent means every metric. */
+  static Set<Metric> metrics(String raw) {
+    if (raw == null) {
+      return SpendRequest.ALL_METRICS;
+    }
+    Set<Metric> out = EnumSet.noneOf(Metric.class);
+    for (String part : raw.split(",", -1)) {
+      String name = part.trim();
+      out.add(Metric.parseField(name).orElseThrow(() -> ApiException.badParameter("metrics: "
+          + (name.isEmpty() ? "empty name" : name) + " is not allowed (allowed: " + String.join(", ", Metric.fieldNames()) + ")")));
+    }
+    return out;
   }
 
   /** The time range [from, to) of a request; both bounds default from the other or from now. */

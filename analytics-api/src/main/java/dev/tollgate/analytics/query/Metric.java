@@ -46,6 +46,16 @@ public enum Metric {
     return additive;
   }
 
+  /** Every field name, in declaration order: the names {@code metrics=} accepts. */
+  public static List<String> fieldNames() {
+    return Arrays.stream(values()).map(Metric::field).toList();
+  }
+
+  /** The metric whose {@link #field()} is {@code name}. */
+  public static Optional<Metric> parseField(String name) {
+    return Arrays.stream(values()).filter(m -> m.field().equals(name)).findFirst();
+  }
+
   /** Names accepted by {@code order=} and {@code metric=}: {@code cost} plus every field name. */
   public static List<String> orderNames() {
     return Stream.concat(Stream.of("cost"), Arrays.stream(values()).map(Metric::field)).toList();
@@ -56,7 +66,7 @@ public enum Metric {
     if ("cost".equals(name)) {
       return Optional.of(COST_USD);
     }
-    return Arrays.stream(values()).filter(m -> m.field().equals(name)).findFirst();
+    return parseField(name);
   }
 
   /** The histogram column a percentile reads ({@code latency_histogram}, {@code ttft_histogram}); null when additive. */

@@ -33,7 +33,12 @@ final class MetricColumns {
 
   /** Adds every metric aggregate of {@code source}. */
   static void addTo(ScopedSelect select, SpendSource source) {
-    for (String expression : source.metricExpressions()) {
+    addTo(select, source, true);
+  }
+
+  /** Adds the additive aggregates of {@code source} and, when {@code histograms}, the two histograms. */
+  static void addTo(ScopedSelect select, SpendSource source, boolean histograms) {
+    for (String expression : histograms ? source.metricExpressions() : source.additiveMetricExpressions()) {
       select.column(expression);
     }
   }
@@ -68,27 +73,45 @@ final class MetricColumns {
    * a report row over an aggregated subquery, without the histograms (half the bytes of a row).
    */
   static String reportColumns() {
+    return reportColumns(true);
+  }
+
+  /** {@link #reportColumns()}, without the percentiles unless {@code percentiles}. */
+  static String reportColumns(boolean percentiles) {
     StringJoiner out = new StringJoiner(", ");
     for (Metric metric : Metric.values()) {
       if (metric.additive()) {
         out.add(metric.alias());
       }
     }
-    return out + ", " + percentileColumns();
+    return percentiles ? out + ", " + percentileColumns() : out.toString();
   }
 
   /** The metrics of one result row: percentiles from its histograms, or from its percentile columns. */
   static Metrics read(JsonNode row) {
+    return read(row, true);
+  }
+
+  /**
+   * {@link #read(JsonNode)}; with {@code percentiles} false the row holds neither histograms nor
+   * percentile columns and the percentiles are null (not asked for, so never written).
+   */
+  static Metrics read(JsonNode row, boolean percentiles) {
+    if (!percentiles) {
+      return withPercentiles(row, null, null, null);
+    }
     if (!row.has("latency_histogram")) {
-      return new Metrics(longValue(row, Metric.REQUESTS.alias()), longValue(row, Metric.INPUT_TOKENS.alias()),
-          longValue(row, Metric.CACHE_READ_INPUT_TOKENS.alias()), longValue(row, Metric.CACHE_WRITE_INPUT_TOKENS.alias()),
-          longValue(row, Metric.OUTPUT_TOKENS.alias()), longValue(row, Metric.REASONING_TOKENS.alias()),
-          longValue(row, Metric.COST_USD.alias()), longValue(row, Metric.UNPRICED_REQUESTS.alias()),
-          longValue(row, Metric.ERRORS.alias()), nullableLong(row, Metric.P50_LATENCY_MS.alias()),
+      return withPercentiles(row, nullableLong(row, Metric.P50_LATENCY_MS.alias()),
           nullableLong(row, Metric.P99_LATENCY_MS.alias()), nullableLong(row, Metric.P50_TTFT_MS.alias()));
     }
     Histogram latency = Histogram.of(row.get("latency_histogram"));
     Histogram ttft = Histogram.of(row.get("ttft_histogram"));
+    return withPercentiles(row, latency.percentile(Metric.P50_LATENCY_MS.quantile()),
+        latency.percentile(Metric.P99_LATENCY_MS.quantile()), ttft.percentile(Metric.P50_TTFT_MS.quantile()));
+  }
+
+  /** The additive metrics of {@code row} with the given percentiles (microseconds). */
+  private static Metrics withPercentiles(JsonNode row, Long p50LatencyUs, Long p99LatencyUs, Long p50TtftUs) {
     return new Metrics(
         longValue(row, Metric.REQUESTS.alias()),
         longValue(row, Metric.INPUT_TOKENS.alias()),
@@ -99,9 +122,7 @@ final class MetricColumns {
         longValue(row, Metric.COST_USD.alias()),
         longValue(row, Metric.UNPRICED_REQUESTS.alias()),
         longValue(row, Metric.ERRORS.alias()),
-        latency.percentile(Metric.P50_LATENCY_MS.quantile()),
-        latency.percentile(Metric.P99_LATENCY_MS.quantile()),
-        ttft.percentile(Metric.P50_TTFT_MS.quantile()));
+        p50LatencyUs, p99LatencyUs, p50TtftUs);
   }
 
   /** The histograms of one result row: latency then TTFT. */

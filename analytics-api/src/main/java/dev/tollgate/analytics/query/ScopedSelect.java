@@ -16,6 +16,7 @@ final class ScopedSelect {
 
   private final TenantScope scope;
   private final SpendSource source;
+  private final boolean histograms;
   private final List<String> columns = new ArrayList<>();
   private final List<String> conditions = new ArrayList<>();
   private final List<String> groupBy = new ArrayList<>();
@@ -30,8 +31,17 @@ final class ScopedSelect {
 
   /** A select over {@code source}'s table (raw rows or hourly rollups), always with FINAL. */
   ScopedSelect(TenantScope scope, SpendSource source) {
+    this(scope, source, true);
+  }
+
+  /**
+   * As {@link #ScopedSelect(TenantScope, SpendSource)}; with {@code histograms} false the daily
+   * source's subquery leaves the histogram columns out, so the select must aggregate none.
+   */
+  ScopedSelect(TenantScope scope, SpendSource source, boolean histograms) {
     this.scope = requireNonNull(scope, "scope");
     this.source = requireNonNull(source, "source");
+    this.histograms = histograms;
   }
 
   /** Adds a column given as {@code expr AS alias} (the shared metric expressions come that way). */
@@ -90,7 +100,7 @@ final class ScopedSelect {
     // The daily source is a UNION ALL subquery: the scope and conditions go inside each branch too,
     // so every branch reads only the tenant's range.
     StringBuilder sql = new StringBuilder("SELECT ").append(String.join(", ", columns))
-        .append(" FROM ").append(source.from(where.toString(), fromSeconds, toSeconds)).append(" WHERE ").append(where);
+        .append(" FROM ").append(source.from(where.toString(), fromSeconds, toSeconds, histograms)).append(" WHERE ").append(where);
     if (!groupBy.isEmpty()) {
       sql.append(" GROUP BY ").append(String.join(", ", groupBy));
     }

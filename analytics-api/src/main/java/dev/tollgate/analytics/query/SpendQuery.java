@@ -16,7 +16,10 @@ import java.util.Set;
  * every matching row (not only the returned ones). It reads the hourly rollups when they hold the
  * answer and the raw table otherwise ({@link SpendSource#choose}); the answer is identical either
  * way. The grouped query is wrapped once so it can sort by a percentile computed from the merged
- * histograms. SQL uses only what ClickHouse 18.16 and current releases both accept.
+ * histograms. A request that neither selects nor sorts by a percentile reads and merges no
+ * histogram at all ({@link SpendRequest#needsHistograms}), in either query, from any source: the
+ * histograms' sumMap is most of a report's cost. SQL uses only what ClickHouse 18.16 and current
+ * releases both accept.
  *
  * <p>Immutable and thread-safe.
  */
@@ -51,7 +54,8 @@ public final class SpendQuery {
 
   /** SQL for the report rows (without a FORMAT clause). */
   public String toSql() {
-    ScopedSelect select = new ScopedSelect(scope, source);
+    boolean histograms = request.needsHistograms();
+    ScopedSelect select = new ScopedSelect(scope, source, histograms);
     if (request.interval() != Interval.NONE) {
       select.column(request.interval().bucketSql(source.timeColumn()), BUCKET);
     }
@@ -59,7 +63,7 @@ public final class SpendQuery {
     for (int i = 0; i < groupBy.size(); i++) {
       select.column(groupBy.get(i).sql(), dimensionAlias(i));
     }
-    MetricColumns.addTo(select, source);
+    MetricColumns.addTo(select, source, histograms);
     RowConditions.addTo(select, source, request.from(), request.to(), request.filters());
     if (request.interval() != Interval.NONE) {
       select.groupBy(BUCKET);
@@ -82,14 +86,15 @@ public final class SpendQuery {
     for (int i = 0; i < groupBy.size(); i++) {
       columns.append(dimensionAlias(i)).append(", ");
     }
-    return "SELECT " + columns + MetricColumns.reportColumns() + " FROM (" + select.toSql() + ") ORDER BY "
+    return "SELECT " + columns + MetricColumns.reportColumns(histograms) + " FROM (" + select.toSql() + ") ORDER BY "
         + String.join(", ", order) + " LIMIT " + request.limit();
   }
 
   /** SQL for the totals: the same scope, range and filters, no grouping, one row. */
   public String totalsSql() {
-    ScopedSelect select = new ScopedSelect(scope, source);
-    MetricColumns.addTo(select, source);
+    boolean histograms = request.needsHistograms();
+    ScopedSelect select = new ScopedSelect(scope, source, histograms);
+    MetricColumns.addTo(select, source, histograms);
     RowConditions.addTo(select, source, request.from(), request.to(), request.filters());
     return select.toSql();
   }
@@ -105,7 +110,7 @@ public final class SpendQuery {
     if (totals.size() != 1) {
       throw new IllegalStateException("totals query returned " + totals.size() + " rows (expected: 1)");
     }
-    return new SpendReport(request, rows, MetricColumns.read(totals.get(0)));
+    return new SpendReport(request, rows, MetricColumns.read(totals.get(0), request.needsHistograms()));
   }
 
   private SpendRow toRow(JsonNode row) {
@@ -117,7 +122,7 @@ public final class SpendQuery {
       Dimension dimension = groupBy.get(i);
       dimensions.put(dimension.name(), MetricColumns.dimensionValue(dimension, row.path(dimensionAlias(i))));
     }
-    return new SpendRow(bucket, dimensions, MetricColumns.read(row));
+    return new SpendRow(bucket, dimensions, MetricColumns.read(row, request.needsHistograms()));
   }
 
   private static String dimensionAlias(int index) {

@@ -64,11 +64,13 @@ public enum SpendSource {
 
   /**
    * The FROM clause: table and FINAL; for {@link #DAILY}, the subquery over {@code conditions} and
-   * the whole days {@code [fromSeconds, toSeconds)}.
+   * the whole days {@code [fromSeconds, toSeconds)}, with the histogram columns only when
+   * {@code histograms}.
    */
-  String from(String conditions, long fromSeconds, long toSeconds) {
-    return this == DAILY ? "(" + SpendRollup.dailyReadSql(conditions, fromSeconds, toSeconds) + ")" : from;
+  String from(String conditions, long fromSeconds, long toSeconds, boolean histograms) {
+    return this == DAILY ? "(" + SpendRollup.dailyReadSql(conditions, fromSeconds, toSeconds, histograms) + ")" : from;
   }
+
   /** The DateTime column ranges and buckets read. */
   String timeColumn() {
     return timeColumn;
@@ -77,5 +79,13 @@ public enum SpendSource {
   /** Every metric aggregate, {@code expr AS alias}: the additive {@code m_*} columns and the two histograms. */
   List<String> metricExpressions() {
     return metricExpressions;
+  }
+
+  /**
+   * The additive {@code m_*} aggregates only: SpendRollup's lists end with the two histograms, which
+   * are dropped.
+   */
+  List<String> additiveMetricExpressions() {
+    return metricExpressions.subList(0, metricExpressions.size() - 2);
   }
 }

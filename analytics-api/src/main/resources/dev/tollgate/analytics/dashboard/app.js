@@ -252,13 +252,15 @@
     var every = interval(r);
     $('stack-label').textContent = stack;
     $('breakdown-label').textContent = stack;
+    // Each request asks for the metrics its panel shows: the stacked chart only cost, so the API
+    // skips the latency histograms (most of a long range's query time); the breakdown shows all.
     Promise.all([
-      api('/v1/spend?' + query({ group_by: stack, interval: every })),
+      api('/v1/spend?' + query({ group_by: stack, interval: every, metrics: 'cost_usd' })),
       api('/v1/spend?' + query({ group_by: stack })),
       api('/v1/top/team?' + query({ limit: '5' })),
       api('/v1/top/model?' + query({ limit: '5' })),
       api('/v1/top/user?' + query({ limit: '5' })),
-      api('/v1/spend?' + query({ interval: every }))
+      api('/v1/spend?' + query({ interval: every, metrics: 'p50_latency_ms,p99_latency_ms,p50_ttft_ms' }))
     ]).then(function (results) {
       if (mine !== generation) { return; }
       renderSpendChart(results[0], stack);

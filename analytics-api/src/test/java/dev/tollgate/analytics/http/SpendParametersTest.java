@@ -79,6 +79,26 @@ class SpendParametersTest {
   }
 
   @Test
+  void selectsMetricsInCanonicalOrderAndDefaultsToAll() {
+    assertThat(parse("").metrics()).containsExactly(Metric.values());
+    assertThat(parse("metrics=errors,cost_usd,%20requests%20,cost_usd&order=p99_latency_ms").metrics())
+        .containsExactly(Metric.REQUESTS, Metric.COST_USD, Metric.ERRORS);
+    assertThat(parse("metrics=p50_ttft_ms").metrics()).containsExactly(Metric.P50_TTFT_MS);
+  }
+
+  @Test
+  void refusesUnknownOrEmptyMetricNamesListingTheAllowedOnes() {
+    assertBadParameter(() -> parse("metrics=requests,tokens"), "metrics: tokens is not allowed (allowed: requests, input_tokens,"
+        + " cache_read_input_tokens, cache_write_input_tokens, output_tokens, reasoning_tokens, cost_usd, unpriced_requests,"
+        + " errors, p50_latency_ms, p99_latency_ms, p50_ttft_ms)");
+    assertBadParameter(() -> parse("metrics=cost"), "metrics: cost is not allowed (allowed: requests,");
+    assertBadParameter(() -> parse("metrics="), "metrics: empty name is not allowed (allowed: requests,");
+    assertBadParameter(() -> parse("metrics=requests,,errors"), "metrics: empty name is not allowed");
+    assertBadParameter(() -> parse("metrics=requests,"), "metrics: empty name is not allowed");
+    assertBadParameter(() -> parse("metrics=requests&metrics=errors"), "metrics given 2 times");
+  }
+
+  @Test
   void refusesBadTimeRanges() {
     assertBadParameter(() -> parse("from=yesterday"), "expected: an ISO-8601 instant");
     assertBadParameter(() -> parse("from=2025-03-02T00:00:00Z&to=2025-03-01T00:00:00Z"), "must be before to");

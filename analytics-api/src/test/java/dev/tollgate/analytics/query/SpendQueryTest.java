@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tollgate.analytics.auth.Principal;
 import dev.tollgate.clickhouse.SpendRollup;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -126,6 +128,65 @@ class SpendQueryTest {
         Metric.COST_USD, 1);
     assertThatThrownBy(() -> new SpendQuery(ACME, tagged, SpendSource.ROLLUP)).isInstanceOf(IllegalArgumentException.class);
     assertThat(new SpendQuery(ACME, tagged, SpendSource.RAW).totalsSql()).contains("FROM invocations FINAL");
+  }
+
+  @Test
+  void readsNoHistogramForASpendOnlyRequestFromAnySource() {
+    Set<Metric> spend = EnumSet.noneOf(Metric.class);
+    Arrays.stream(Metric.values()).filter(Metric::additive).forEach(spend::add);
+    for (Set<Metric> selected : List.of(spend, EnumSet.of(Metric.COST_USD))) {
+      for (Metric order : List.of(Metric.COST_USD, Metric.ERRORS)) {
+        SpendRequest request = new SpendRequest(FROM, TO, Interval.DAY, List.of(dim("team"), dim("model")), Map.of(), order, 100,
+            selected);
+        assertThat(request.needsHistograms()).isFalse();
+        for (SpendSource source : SpendSource.values()) {
+          SpendQuery query = new SpendQuery(ACME, request, source);
+          for (String sql : List.of(query.toSql(), query.totalsSql())) {
+            assertThat(sql).as(source + " " + selected + " by " + order)
+                .doesNotContain("sumMap", "latency_buckets", "latency_counts", "ttft_buckets", "ttft_counts", "histogram",
+                    "_latency_us", "_ttft_us", "arrayCumSum")
+                .contains("m_cost_nanos", "m_requests", "tenant = 'acme'");
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void readsTheDailySourceWithoutHistogramColumnsForASpendOnlyRequest() {
+    SpendQuery query = new SpendQuery(ACME, new SpendRequest(FROM, TO, Interval.NONE, List.of(dim("team"), dim("model")), Map.of(),
+        Metric.REQUESTS, 100, EnumSet.of(Metric.COST_USD)));
+
+    String additive = String.join(", ", SpendRollup.rollupMetricExpressions().subList(0, 10));
+    String aliases = "m_requests, m_input_tokens, m_cache_read_input_tokens, m_cache_write_input_tokens, m_output_tokens,"
+        + " m_reasoning_tokens, m_cost_nanos, m_unpriced_requests, m_errors";
+    String where = "tenant = 'acme' AND day >= toDateTime(1740787200) AND day < toDateTime(1741392000)";
+    String from = " FROM (" + SpendRollup.dailyReadSql(where, 1740787200, 1741392000, false) + ") WHERE " + where;
+    assertThat(query.source()).isEqualTo(SpendSource.DAILY);
+    assertThat(query.toSql()).isEqualTo("SELECT d0, d1, " + aliases + " FROM (SELECT team AS d0, model AS d1, " + additive
+        + from + " GROUP BY d0, d1) ORDER BY m_requests DESC, d0 ASC, d1 ASC LIMIT 100");
+    assertThat(query.totalsSql()).isEqualTo("SELECT " + additive + from);
+  }
+
+  @Test
+  void keepsTheSqlOfTheFullRequestWhenAPercentileIsSelectedOrSorts() {
+    for (SpendSource source : SpendSource.values()) {
+      for (Interval interval : List.of(Interval.NONE, Interval.DAY)) {
+        SpendRequest full = request(interval, List.of(dim("team")), Map.of(), Metric.P99_LATENCY_MS, 100);
+        SpendRequest sortedByPercentile = new SpendRequest(FROM, TO, interval, List.of(dim("team")), Map.of(),
+            Metric.P99_LATENCY_MS, 100, EnumSet.of(Metric.COST_USD));
+        SpendRequest withPercentile = new SpendRequest(FROM, TO, interval, List.of(dim("team")), Map.of(), Metric.COST_USD, 100,
+            EnumSet.of(Metric.COST_USD, Metric.P50_TTFT_MS));
+        SpendRequest fullByCost = request(interval, List.of(dim("team")), Map.of(), Metric.COST_USD, 100);
+        assertThat(new SpendQuery(ACME, sortedByPercentile, source).toSql()).isEqualTo(new SpendQuery(ACME, full, source).toSql());
+        assertThat(new SpendQuery(ACME, sortedByPercentile, source).totalsSql())
+            .isEqualTo(new SpendQuery(ACME, full, source).totalsSql());
+        assertThat(new SpendQuery(ACME, withPercentile, source).toSql()).isEqualTo(new SpendQuery(ACME, fullByCost, source).toSql())
+            .contains("sumMap");
+        assertThat(new SpendQuery(ACME, withPercentile, source).totalsSql())
+            .isEqualTo(new SpendQuery(ACME, fullByCost, source).totalsSql()).contains("sumMap");
+      }
+    }
   }
 
   @Test

@@ -104,6 +104,14 @@ public final class SpendRollup {
             "cache_write_input_tokens", "cache_write_1h_input_tokens", "output_tokens", "reasoning_tokens",
             "cost_nanos", "latency_buckets", "latency_counts", "ttft_buckets", "ttft_counts");
 
+    /** The histogram array columns of {@link #TABLE} and {@link #DAILY_TABLE}: the last four {@link #METRIC_COLUMNS}. */
+    public static final List<String> HISTOGRAM_COLUMNS = List.of("latency_buckets", "latency_counts", "ttft_buckets",
+            "ttft_counts");
+
+    /** {@link #METRIC_COLUMNS} without {@link #HISTOGRAM_COLUMNS}: the counts and sums. */
+    public static final List<String> SCALAR_METRIC_COLUMNS = METRIC_COLUMNS.subList(0, METRIC_COLUMNS.size()
+            - HISTOGRAM_COLUMNS.size());
+
     /** The summed token columns (same name in raw and rollup tables). */
     public static final List<String> TOKEN_COLUMNS = List.of(
             "input_tokens", "cache_read_input_tokens", "cache_write_input_tokens", "cache_write_1h_input_tokens",
@@ -465,6 +473,17 @@ public final class SpendRollup {
      * unqualified tables resolve in the reader's current database.
      */
     public static String dailyReadSql(String conditions, long fromDaySeconds, long toDaySecondsExclusive) {
+        return dailyReadSql(conditions, fromDaySeconds, toDaySecondsExclusive, true);
+    }
+
+    /**
+     * {@link #dailyReadSql(String, long, long)}, with {@code histograms} false without the four
+     * {@link #HISTOGRAM_COLUMNS} (only {@link #SCALAR_METRIC_COLUMNS}): for readers that aggregate
+     * no percentile, so neither branch reads the histogram arrays (the bulk of a row's bytes). The
+     * counts and sums are the same either way.
+     */
+    public static String dailyReadSql(String conditions, long fromDaySeconds, long toDaySecondsExclusive,
+            boolean histograms) {
         requireNonNull(conditions, "conditions");
         requireDay(fromDaySeconds);
         requireDay(toDaySecondsExclusive);
@@ -477,7 +496,7 @@ public final class SpendRollup {
                 + toDaySecondsExclusive + ", 'UTC')";
         String openHours = "(SELECT h FROM (SELECT toDateTime(" + fromDaySeconds + " + number * 3600, 'UTC') AS h FROM numbers("
                 + (toDaySecondsExclusive - fromDaySeconds) / 3600 + ")) WHERE toStartOfDay(h, 'UTC') NOT IN " + complete + ")";
-        String metrics = String.join(", ", METRIC_COLUMNS);
+        String metrics = String.join(", ", histograms ? METRIC_COLUMNS : SCALAR_METRIC_COLUMNS);
         String fineGroups = DAILY_GROUP_COLUMNS.stream()
                 .map(c -> c.equals("day") ? "toStartOfDay(hour, 'UTC') AS day" : c)
                 .collect(Collectors.joining(", "));

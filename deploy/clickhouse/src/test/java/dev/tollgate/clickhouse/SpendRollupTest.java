@@ -71,6 +71,24 @@ class SpendRollupTest {
                 .endsWith("(d) <= 600000000, 30, 31))");
     }
 
+    @Test
+    void dailyReadWithoutHistogramsSelectsOnlyTheScalarColumnsInBothBranches() {
+        long d0 = 1_740_787_200L;
+        String full = SpendRollup.dailyReadSql("tenant = 'acme'", d0, d0 + 86_400);
+        String scalar = SpendRollup.dailyReadSql("tenant = 'acme'", d0, d0 + 86_400, false);
+
+        assertThat(SpendRollup.dailyReadSql("tenant = 'acme'", d0, d0 + 86_400, true)).isEqualTo(full);
+        assertThat(SpendRollup.SCALAR_METRIC_COLUMNS).containsExactly("requests", "errors", "unpriced_requests",
+                "input_tokens", "cache_read_input_tokens", "cache_write_input_tokens", "cache_write_1h_input_tokens",
+                "output_tokens", "reasoning_tokens", "cost_nanos");
+        for (String histogram : SpendRollup.HISTOGRAM_COLUMNS) {
+            assertThat(full).contains(histogram);
+            assertThat(scalar).doesNotContain(histogram);
+        }
+        assertThat(scalar).as("only the histogram arrays go").isEqualTo(full
+                .replace(", latency_buckets, latency_counts, ttft_buckets, ttft_counts", ""));
+    }
+
     private static String alias(String expression) {
         return expression.substring(expression.lastIndexOf(" AS ") + 4);
     }

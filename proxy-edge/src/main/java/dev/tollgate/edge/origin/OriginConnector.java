@@ -1,6 +1,7 @@
 package dev.tollgate.edge.origin;
 
 import dev.tollgate.edge.metrics.EdgeMetrics;
+import dev.tollgate.edge.server.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -10,8 +11,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioDatagramChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -57,12 +56,16 @@ public final class OriginConnector {
   // Netty's default resolver calls the JDK's blocking lookup on the calling thread, here an event
   // loop: a slow DNS server would freeze every connection of that loop. This one is asynchronous
   // (and still honours /etc/hosts).
-  private final DnsAddressResolverGroup resolver = new DnsAddressResolverGroup(
-      new DnsNameResolverBuilder()
-          .datagramChannelType(NioDatagramChannel.class)
-          .socketChannelType(NioSocketChannel.class));
+  private final DnsAddressResolverGroup resolver;
+  private final Transport transport;
 
-  public OriginConnector(Duration connectTimeout, Duration idleTimeout, int maxIdlePerOrigin, EdgeMetrics metrics) {
+  /** Connections use {@code transport}, the one of the event loops they are opened on. */
+  public OriginConnector(Duration connectTimeout, Duration idleTimeout, int maxIdlePerOrigin, EdgeMetrics metrics,
+                         Transport transport) {
+    this.transport = transport;
+    this.resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
+        .datagramChannelType(transport.datagramChannel())
+        .socketChannelType(transport.socketChannel()));
     this.connectTimeout = connectTimeout;
     this.idleTimeout = idleTimeout;
     this.maxIdlePerOrigin = maxIdlePerOrigin;
@@ -116,7 +119,7 @@ public final class OriginConnector {
     Promise<Channel> promise = loop.newPromise();
     Bootstrap bootstrap = new Bootstrap()
         .group(loop)
-        .channel(NioSocketChannel.class)
+        .channel(transport.socketChannel())
         .resolver(resolver)
         .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.TCP_NODELAY, true)

@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * waits until Kafka acknowledged every record of it, records the position, and deletes a segment
  * only once every record in it was acknowledged. A failed batch is retried from its first record
  * after a backoff (so a record can be delivered twice; the attribution job drops duplicates by
- * event id). Also forces the active segment to disk on the spool's sync interval.
+ * event id). Replay is paced to {@code ratePerSecond} records (0: unpaced), so draining a backlog
+ * after an outage does not take the cores live traffic needs. Also forces the active segment to
+ * disk on the spool's sync interval.
  *
  * <p>Runs on its own thread; the idempotent producer keeps each batch in order per partition.
  */
@@ -40,13 +42,22 @@ final class SpoolReplayer {
   private final Duration batchTimeout;
   private final KafkaEventPublisher publisher;
   private final EdgeMetrics metrics;
+  private final int ratePerSecond;
+  private final int batchRecords;
   private final Thread thread;
   private volatile boolean stopping;
   private long backoffMs = MIN_BACKOFF_MS;
+  private long pacedUntilNanos;
 
   SpoolReplayer(DiskSpool spool, Producer<byte[], byte[]> producer, String topic, Duration batchTimeout,
-                KafkaEventPublisher publisher, EdgeMetrics metrics) {
+                KafkaEventPublisher publisher, EdgeMetrics metrics, int ratePerSecond) {
+    if (ratePerSecond < 0) {
+      throw new IllegalArgumentException("ratePerSecond: " + ratePerSecond + " (expected: >= 0)");
+    }
     this.spool = spool;
+    this.ratePerSecond = ratePerSecond;
+    // At most ~100 ms of the rate per batch, so the pause after a batch stays short.
+    this.batchRecords = ratePerSecond == 0 ? BATCH_RECORDS : Math.max(1, Math.min(BATCH_RECORDS, ratePerSecond / 10));
     this.producer = producer;
     this.topic = topic;
     this.batchTimeout = batchTimeout;
@@ -109,10 +120,10 @@ final class SpoolReplayer {
     long position = spool.replayPosition(segment);
     try (DiskSpool.Reader reader = spool.reader(segment, position)) {
       while (!stopping) {
-        List<DiskSpool.Entry> batch = new ArrayList<>(BATCH_RECORDS);
+        List<DiskSpool.Entry> batch = new ArrayList<>(batchRecords);
         long bytes = 0;
         DiskSpool.Entry entry;
-        while (batch.size() < BATCH_RECORDS && bytes < BATCH_BYTES && (entry = reader.next()) != null) {
+        while (batch.size() < batchRecords && bytes < BATCH_BYTES && (entry = reader.next()) != null) {
           batch.add(entry);
           bytes += entry.value().length;
         }
@@ -125,6 +136,7 @@ final class SpoolReplayer {
         }
         spool.acknowledge(segment, reader.position(), batch.size());
         publisher.kafkaDelivered();
+        pace(batch.size());
       }
       return false;
     }
@@ -175,6 +187,19 @@ final class SpoolReplayer {
   }
 
   /** Waits up to {@code millis}, returning early when stopping. */
+  /** Waits until {@code records} more fit the replay rate. */
+  private void pace(int records) {
+    if (ratePerSecond == 0) {
+      return;
+    }
+    long now = System.nanoTime();
+    pacedUntilNanos = Math.max(pacedUntilNanos, now) + records * 1_000_000_000L / ratePerSecond;
+    long waitMillis = TimeUnit.NANOSECONDS.toMillis(pacedUntilNanos - now);
+    if (waitMillis > 0) {
+      pause(waitMillis);
+    }
+  }
+
   private void pause(long millis) {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
     try {

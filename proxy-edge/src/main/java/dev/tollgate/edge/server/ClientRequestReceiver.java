@@ -141,6 +141,8 @@ final class ClientRequestReceiver extends ChannelInboundHandlerAdapter {
     ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
       if (f.isSuccess() && keepAlive) {
         ctx.read();
+      } else if (f.isSuccess()) {
+        LingeringClose.close(ctx.channel());
       } else {
         ctx.close();
       }
@@ -165,7 +167,7 @@ final class ClientRequestReceiver extends ChannelInboundHandlerAdapter {
     if (keepAlive && !edge.draining()) {
       ctx.read();
     } else {
-      ctx.close();
+      LingeringClose.close(ctx.channel());
     }
   }
 

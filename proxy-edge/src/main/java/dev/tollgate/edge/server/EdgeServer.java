@@ -17,9 +17,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -52,14 +50,15 @@ public final class EdgeServer implements AutoCloseable {
 
   private EdgeServer(EdgeConfig config, EventPublisher publisher, EdgeMetrics metrics, UsageEstimator.Tokenizer tokenizer)
       throws InterruptedException {
+    Transport transport = Transport.best();
     OriginConnector connector = new OriginConnector(config.upstreamConnectTimeout(), config.upstreamIdleTimeout(),
-        config.upstreamMaxIdlePerHost(), metrics);
+        config.upstreamMaxIdlePerHost(), metrics, transport);
     this.edge = new EdgeContext(config, connector, publisher, metrics, tokenizer);
-    this.group = new MultiThreadIoEventLoopGroup(0, NioIoHandler.newFactory());
+    this.group = new MultiThreadIoEventLoopGroup(config.ioThreads(), transport.ioHandlerFactory());
     try {
       this.listener = new ServerBootstrap()
           .group(group)
-          .channel(NioServerSocketChannel.class)
+          .channel(transport.serverChannel())
           .option(ChannelOption.SO_BACKLOG, 1024)
           .childOption(ChannelOption.AUTO_READ, false)
           .childOption(ChannelOption.TCP_NODELAY, true)
@@ -68,7 +67,7 @@ public final class EdgeServer implements AutoCloseable {
           .bind(config.host(), config.port()).sync().channel();
       this.adminListener = new ServerBootstrap()
           .group(group)
-          .channel(NioServerSocketChannel.class)
+          .channel(transport.serverChannel())
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
@@ -97,7 +96,8 @@ public final class EdgeServer implements AutoCloseable {
     EventPublisher publisher;
     try {
       publisher = new KafkaEventPublisher(config.kafkaBootstrapServers(), config.invocationsTopic(),
-          config.publishQueueCapacity(), "tollgate-edge-" + config.instanceId(), spool, producerOverrides, metrics);
+          config.publishQueueCapacity(), "tollgate-edge-" + config.instanceId(), spool, producerOverrides, metrics,
+          config.spoolReplayRate());
     } catch (RuntimeException e) {
       // Traffic must flow even when the pipeline behind the edge cannot be reached or configured.
       log.error("kafka producer unavailable, events will be dropped: bootstrap={}, error={}",
@@ -149,8 +149,9 @@ public final class EdgeServer implements AutoCloseable {
       publisher.close(Duration.ZERO);
       throw e;
     }
-    log.info("edge started: address={}:{}, admin_port={}, providers={}, instance={}",
-        config.host(), server.port(), server.adminPort(), config.providers().keySet(), config.instanceId());
+    log.info("edge started: address={}:{}, admin_port={}, providers={}, instance={}, transport={}, io_threads={}",
+        config.host(), server.port(), server.adminPort(), config.providers().keySet(), config.instanceId(),
+        Transport.best(), config.ioThreads());
     return server;
   }
 

@@ -1,5 +1,6 @@
 package dev.tollgate.edge.server;
 
+import dev.tollgate.edge.metrics.LogThrottle;
 import dev.tollgate.edge.origin.OriginListener;
 import dev.tollgate.edge.origin.OriginResponseReceiver;
 import dev.tollgate.edge.provider.RequestBodySniffer;
@@ -37,6 +38,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Locale;
@@ -60,6 +62,8 @@ import org.slf4j.LoggerFactory;
 final class ProxyExchange implements OriginListener {
 
   private static final Logger log = LoggerFactory.getLogger(ProxyExchange.class);
+  /** Upstream failures answered 502/504: worth an operator's eye, but one line per 10 s at most. */
+  private static final LogThrottle UPSTREAM_FAILURE_LOG = new LogThrottle(Duration.ofSeconds(10));
   /** Largest chat request body held back to add include_usage; larger ones stream through untouched. */
   static final long INJECT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
@@ -96,6 +100,7 @@ final class ProxyExchange implements OriginListener {
   private boolean skippingInformational;
   private boolean upstreamResponseComplete;
   private boolean upstreamKeepAlive;
+  private boolean originReused;
   private boolean streamResponse;
   private boolean closeClientAfter;
   private boolean finished;
@@ -157,6 +162,7 @@ final class ProxyExchange implements OriginListener {
   private void connect() {
     Future<Channel> connecting = edge.connector.acquire(route.origin(), ctx.channel().eventLoop());
     if (connecting.isDone()) {
+      originReused = connecting.isSuccess(); // a pooled connection; a new one is never ready at once
       onConnected(connecting);
     } else {
       connecting.addListener(f -> onConnected(connecting));
@@ -173,7 +179,8 @@ final class ProxyExchange implements OriginListener {
     if (!connecting.isSuccess()) {
       Throwable cause = connecting.cause();
       boolean timeout = cause instanceof ConnectTimeoutException || cause instanceof SslHandshakeTimeoutException;
-      log.debug("upstream connect failed: provider={}, origin={}, error={}", route.provider().name(), route.origin(), cause.toString());
+      UPSTREAM_FAILURE_LOG.maybeLog(suppressed -> log.warn("upstream connect failed: provider={}, origin={}, error={}, suppressed={}",
+          route.provider().name(), route.origin(), cause.toString(), suppressed));
       if (timeout) {
         replyLocally(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream_timeout", "upstream connect timed out", "timeout");
       } else {
@@ -445,8 +452,9 @@ final class ProxyExchange implements OriginListener {
     if (finished || upstreamResponseComplete) {
       return;
     }
-    log.debug("upstream connection lost: provider={}, origin={}, error={}", route.provider().name(), route.origin(),
-        cause == null ? "closed" : cause.toString());
+    UPSTREAM_FAILURE_LOG.maybeLog(suppressed -> log.warn(
+        "upstream connection lost before the response ended: provider={}, origin={}, reused={}, error={}, suppressed={}",
+        route.provider().name(), route.origin(), originReused, cause == null ? "closed" : cause.toString(), suppressed));
     abort(HttpResponseStatus.BAD_GATEWAY, "upstream_reset", "upstream closed the connection", "upstream_error");
   }
 

@@ -92,6 +92,19 @@ class EdgeConfigTest {
   }
 
   @Test
+  void sizesEventLoopsToTheCoresAndPacesReplayByDefault() {
+    EdgeConfig defaults = parse("", Map.of());
+    EdgeConfig set = parse("edge:\n  io_threads: 3\n  spool:\n    replay_rate: 0\n", Map.of());
+
+    assertThat(defaults.ioThreads()).isEqualTo(Runtime.getRuntime().availableProcessors());
+    assertThat(defaults.spoolReplayRate()).isEqualTo(10_000);
+    assertThat(set.ioThreads()).isEqualTo(3);
+    assertThat(set.spoolReplayRate()).isZero();
+    assertThatThrownBy(() -> parse("edge:\n  spool:\n    replay_rate: -1\n", Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("edge.spool.replay_rate");
+  }
+
+  @Test
   void reportsEveryProblemAtOnce() {
     String yaml = """
         edge:

@@ -43,7 +43,7 @@ class ClientRequestReceiverTest {
     public void close(Duration timeout) {}
   };
   private final EdgeContext edge = new EdgeContext(config,
-      new OriginConnector(Duration.ofSeconds(1), Duration.ofSeconds(1), 1, metrics), publisher, metrics);
+      new OriginConnector(Duration.ofSeconds(1), Duration.ofSeconds(1), 1, metrics, Transport.NIO), publisher, metrics);
   private final EmbeddedChannel channel = new EmbeddedChannel(
       new HttpServerCodec(new HttpDecoderConfig().setMaxHeaderSize(1024)), new ClientRequestReceiver(edge));
 
