@@ -1,8 +1,11 @@
 package dev.tollgate.edge.server;
 
 import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -16,15 +19,18 @@ import java.util.Set;
  */
 final class ForwardedHeaders {
 
-  private static final Set<String> HOP_BY_HOP =
-      Set.of("connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade");
+  private static final AsciiString[] HOP_BY_HOP = {
+      HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, HttpHeaderNames.TE, HttpHeaderNames.TRAILER,
+      HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE};
+  private static final String PROXY_PREFIX = "proxy-";
+  private static final String TOLLGATE_PREFIX = "x-tollgate-";
 
   private ForwardedHeaders() {}
 
   /** The request headers to send upstream, with {@code Host} set to {@code upstreamHost}. */
   static HttpHeaders toUpstream(HttpHeaders client, String upstreamHost) {
     HttpHeaders out = copyEndToEnd(client, true);
-    out.set("host", upstreamHost);
+    out.set(HttpHeaderNames.HOST, upstreamHost);
     return out;
   }
 
@@ -33,25 +39,48 @@ final class ForwardedHeaders {
     return copyEndToEnd(upstream, false);
   }
 
+  // On every call, twice: names are compared as the decoder's CharSequences, case-insensitively,
+  // without a String per name or value.
   private static HttpHeaders copyEndToEnd(HttpHeaders in, boolean towardsUpstream) {
     Set<String> listed = connectionListed(in);
     HttpHeaders out = new DefaultHttpHeaders(false); // values were validated when decoded
-    for (Map.Entry<String, String> header : in) {
-      String name = header.getKey().toLowerCase(Locale.ROOT);
-      if (HOP_BY_HOP.contains(name) || name.startsWith("proxy-") || listed.contains(name)) {
+    for (Iterator<Map.Entry<CharSequence, CharSequence>> it = in.iteratorCharSequence(); it.hasNext(); ) {
+      Map.Entry<CharSequence, CharSequence> header = it.next();
+      CharSequence name = header.getKey();
+      if (isHopByHop(name) || startsWithIgnoreCase(name, PROXY_PREFIX)
+          || (!listed.isEmpty() && listed.contains(name.toString().toLowerCase(Locale.ROOT)))) {
         continue;
       }
-      if (towardsUpstream && (name.equals("host") || name.startsWith("x-tollgate-"))) {
+      if (towardsUpstream && (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)
+          || startsWithIgnoreCase(name, TOLLGATE_PREFIX))) {
         continue;
       }
-      out.add(header.getKey(), header.getValue());
+      out.add(name, header.getValue());
     }
     return out;
   }
 
+  private static boolean isHopByHop(CharSequence name) {
+    for (AsciiString hop : HOP_BY_HOP) {
+      if (hop.contentEqualsIgnoreCase(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean startsWithIgnoreCase(CharSequence name, String lowerPrefix) {
+    return name.length() >= lowerPrefix.length()
+        && AsciiString.regionMatches(name, true, 0, lowerPrefix, 0, lowerPrefix.length());
+  }
+
+  /** The header names the Connection header lists (lower case); empty, and no allocation, without one. */
   private static Set<String> connectionListed(HttpHeaders headers) {
+    if (!headers.contains(HttpHeaderNames.CONNECTION)) {
+      return Set.of();
+    }
     Set<String> listed = new HashSet<>();
-    for (String value : headers.getAll("connection")) {
+    for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
       for (String token : value.split(",")) {
         String name = token.strip().toLowerCase(Locale.ROOT);
         if (!name.isEmpty()) {
