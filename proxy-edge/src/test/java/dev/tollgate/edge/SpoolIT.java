@@ -199,24 +199,13 @@ class SpoolIT {
   void replaysASpoolLeftByAStoppedEdgeWhenTheNextOneStarts() throws Exception {
     String user = "spool-restart";
     int count = 30;
-    Path spoolDir = Files.createTempDirectory("spool-it-restart");
-    kafka.stop();
-    EdgeServer first = EdgeServer.start(config(spoolDir));
-    for (int i = 0; i < count; i++) {
-      assertThat(call(first, user).get()).isEqualTo(200);
-    }
-    first.close();
-    assertThat(first.metrics().events("spooled")).isEqualTo(count);
-    assertThat(first.metrics().events("dropped")).isZero();
+    Path spoolDir = spoolWithKafkaDown("spool-it-restart", user, count);
     assertThat(spoolFiles(spoolDir)).isNotEmpty();
 
     kafka.restart();
     try (EdgeServer second = EdgeServer.start(config(spoolDir))) {
       assertThat(awaitDistinct(user, count, Duration.ofSeconds(60))).isEqualTo(count);
-      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (second.metrics().events("replayed") < count && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
+      awaitReplayed(second, count, System.nanoTime() + Duration.ofSeconds(10).toNanos());
       assertThat(second.metrics().events("replayed")).isEqualTo(count);
     }
   }
@@ -226,7 +215,27 @@ class SpoolIT {
     String user = "spool-paced";
     int count = 60;
     int rate = 20; // events per second: 60 take about 3 s, unpaced they take milliseconds
-    Path spoolDir = Files.createTempDirectory("spool-it-paced");
+    Path spoolDir = spoolWithKafkaDown("spool-it-paced", user, count);
+
+    kafka.restart();
+    long start = System.nanoTime();
+    try (EdgeServer second = EdgeServer.start(config(spoolDir, rate))) {
+      awaitReplayed(second, count, start + Duration.ofSeconds(60).toNanos());
+      long elapsedMillis = Duration.ofNanos(System.nanoTime() - start).toMillis();
+      assertThat(second.metrics().events("replayed")).isEqualTo(count);
+      // Batches of rate / 10 events, each followed by its share of a second: the last of 30 batches
+      // is delivered ~2.9 s after the first (unpaced, the whole spool goes in milliseconds).
+      assertThat(elapsedMillis).isGreaterThanOrEqualTo(2_500);
+      assertThat(awaitDistinct(user, count, Duration.ofSeconds(30))).isEqualTo(count);
+    }
+  }
+
+  /**
+   * Stops Kafka, sends {@code count} calls through an edge that spools them all, and stops that
+   * edge: its spool directory is left for the next one.
+   */
+  private static Path spoolWithKafkaDown(String dirPrefix, String user, int count) throws Exception {
+    Path spoolDir = Files.createTempDirectory(dirPrefix);
     kafka.stop();
     EdgeServer first = EdgeServer.start(config(spoolDir));
     for (int i = 0; i < count; i++) {
@@ -234,20 +243,13 @@ class SpoolIT {
     }
     first.close();
     assertThat(first.metrics().events("spooled")).isEqualTo(count);
+    assertThat(first.metrics().events("dropped")).isZero();
+    return spoolDir;
+  }
 
-    kafka.restart();
-    long start = System.nanoTime();
-    try (EdgeServer second = EdgeServer.start(config(spoolDir, rate))) {
-      long deadline = start + Duration.ofSeconds(60).toNanos();
-      while (second.metrics().events("replayed") < count && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
-      long elapsedMillis = Duration.ofNanos(System.nanoTime() - start).toMillis();
-      assertThat(second.metrics().events("replayed")).isEqualTo(count);
-      // Batches of rate / 10 events, each followed by its share of a second: the last of 30 batches
-      // is delivered ~2.9 s after the first (unpaced, the whole spool goes in milliseconds).
-      assertThat(elapsedMillis).isGreaterThanOrEqualTo(2_500);
-      assertThat(awaitDistinct(user, count, Duration.ofSeconds(30))).isEqualTo(count);
+  private static void awaitReplayed(EdgeServer edge, int count, long deadlineNanos) throws InterruptedException {
+    while (edge.metrics().events("replayed") < count && System.nanoTime() < deadlineNanos) {
+      Thread.sleep(20);
     }
   }
 

@@ -71,12 +71,8 @@ final class MetricColumns {
   /**
    * The additive metric aliases then every {@link #percentileColumns() percentile}: the columns of
    * a report row over an aggregated subquery, without the histograms (half the bytes of a row).
+   * Without {@code percentiles} only the additive aliases (a spend-only report).
    */
-  static String reportColumns() {
-    return reportColumns(true);
-  }
-
-  /** {@link #reportColumns()}, without the percentiles unless {@code percentiles}. */
   static String reportColumns(boolean percentiles) {
     StringJoiner out = new StringJoiner(", ");
     for (Metric metric : Metric.values()) {

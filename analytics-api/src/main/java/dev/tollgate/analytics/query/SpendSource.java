@@ -27,11 +27,14 @@ public enum SpendSource {
   private final String from;
   private final String timeColumn;
   private final List<String> metricExpressions;
+  private final List<String> additiveMetricExpressions;
 
   SpendSource(String from, String timeColumn, List<String> metricExpressions) {
     this.from = from;
     this.timeColumn = timeColumn;
     this.metricExpressions = metricExpressions;
+    this.additiveMetricExpressions = metricExpressions.stream()
+        .filter(e -> !e.endsWith(" AS latency_histogram") && !e.endsWith(" AS ttft_histogram")).toList();
   }
 
   /** The cheapest source that can answer a report over {@code [from, to)} with these dimensions and buckets. */
@@ -81,11 +84,8 @@ public enum SpendSource {
     return metricExpressions;
   }
 
-  /**
-   * The additive {@code m_*} aggregates only: SpendRollup's lists end with the two histograms, which
-   * are dropped.
-   */
+  /** The additive {@code m_*} aggregates only: {@link #metricExpressions()} without the two histograms. */
   List<String> additiveMetricExpressions() {
-    return metricExpressions.subList(0, metricExpressions.size() - 2);
+    return additiveMetricExpressions;
   }
 }

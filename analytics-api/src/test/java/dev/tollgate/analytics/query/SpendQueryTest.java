@@ -18,7 +18,7 @@ class SpendQueryTest {
 
   private static final String RAW_METRICS = String.join(", ", SpendRollup.rawMetricExpressions());
   private static final String ROLLUP_METRICS = String.join(", ", SpendRollup.rollupMetricExpressions());
-  private static final String REPORT = MetricColumns.reportColumns();
+  private static final String REPORT = MetricColumns.reportColumns(true);
   private static final Instant FROM = Instant.parse("2025-03-01T00:00:00Z");
   private static final Instant TO = Instant.parse("2025-03-08T00:00:00Z");
   private static final TenantScope ACME = TenantScope.of(new Principal("t1", "acme", Set.of()));

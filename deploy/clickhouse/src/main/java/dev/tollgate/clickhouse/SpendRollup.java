@@ -104,13 +104,13 @@ public final class SpendRollup {
             "cache_write_input_tokens", "cache_write_1h_input_tokens", "output_tokens", "reasoning_tokens",
             "cost_nanos", "latency_buckets", "latency_counts", "ttft_buckets", "ttft_counts");
 
-    /** The histogram array columns of {@link #TABLE} and {@link #DAILY_TABLE}: the last four {@link #METRIC_COLUMNS}. */
+    /** The histogram array columns of {@link #TABLE} and {@link #DAILY_TABLE}. */
     public static final List<String> HISTOGRAM_COLUMNS = List.of("latency_buckets", "latency_counts", "ttft_buckets",
             "ttft_counts");
 
     /** {@link #METRIC_COLUMNS} without {@link #HISTOGRAM_COLUMNS}: the counts and sums. */
-    public static final List<String> SCALAR_METRIC_COLUMNS = METRIC_COLUMNS.subList(0, METRIC_COLUMNS.size()
-            - HISTOGRAM_COLUMNS.size());
+    public static final List<String> SCALAR_METRIC_COLUMNS = METRIC_COLUMNS.stream()
+            .filter(c -> !HISTOGRAM_COLUMNS.contains(c)).toList();
 
     /** The summed token columns (same name in raw and rollup tables). */
     public static final List<String> TOKEN_COLUMNS = List.of(

@@ -42,6 +42,7 @@ public final class EdgeServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EdgeServer.class);
 
   private final EdgeContext edge;
+  private final Transport transport;
   private final EventLoopGroup group;
   private final ChannelGroup clientChannels = new DefaultChannelGroup("tollgate-edge-clients", GlobalEventExecutor.INSTANCE);
   private final Channel listener;
@@ -50,7 +51,7 @@ public final class EdgeServer implements AutoCloseable {
 
   private EdgeServer(EdgeConfig config, EventPublisher publisher, EdgeMetrics metrics, UsageEstimator.Tokenizer tokenizer)
       throws InterruptedException {
-    Transport transport = Transport.best();
+    this.transport = Transport.best();
     OriginConnector connector = new OriginConnector(config.upstreamConnectTimeout(), config.upstreamIdleTimeout(),
         config.upstreamMaxIdlePerHost(), metrics, transport);
     this.edge = new EdgeContext(config, connector, publisher, metrics, tokenizer);
@@ -151,7 +152,7 @@ public final class EdgeServer implements AutoCloseable {
     }
     log.info("edge started: address={}:{}, admin_port={}, providers={}, instance={}, transport={}, io_threads={}",
         config.host(), server.port(), server.adminPort(), config.providers().keySet(), config.instanceId(),
-        Transport.best(), config.ioThreads());
+        server.transport, config.ioThreads());
     return server;
   }
 
