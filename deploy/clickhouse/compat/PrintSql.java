@@ -89,6 +89,11 @@ public final class PrintSql {
     print("daily.reseal", SpendRollup.sealDaySql(DB, D0, 3));
     print("daily.read_total", "SELECT " + String.join(", ", SpendRollup.rollupMetricExpressions()) + " FROM ("
         + SpendRollup.dailyReadSql("tenant = 'acme'", D0, D0 + DAY) + ")");
+    // Whole hours around the sealed day (19:00 the day before to 01:00 the day after): the day from
+    // spend_daily, the edge hours from the hourly rollups.
+    print("daily.read_total_hours", "SELECT " + String.join(", ", SpendRollup.rollupMetricExpressions()) + " FROM ("
+        + SpendRollup.dailyReadSql("tenant = 'acme' AND day >= toDateTime(" + (D0 - DAY) + ", 'UTC') AND day < toDateTime("
+        + (D0 + 2 * DAY) + ", 'UTC')", D0 - 5 * 3600, D0 + DAY + 3600) + ")");
 
     printAnalytics();
   }

@@ -268,10 +268,14 @@ try {
   }
   check('daily.unsealed_after', () => assertEqual(days('daily.unsealed_after'), [], 'unsealed days'));
   check('daily.marked_days', () => assertEqual(days('daily.marked_days'), [[D0, 1]], 'marks'));
-  const dailyMatches = (label, all) => check(`${label}: daily source totals = fixture`, () => {
-    const expected = expectedMetrics(all);
-    assertEqual(pick(rows(sqlOf('daily.read_total'))[0], expected), expected, 'daily totals');
-  });
+  const dailyMatches = (label, all) => {
+    for (const name of ['daily.read_total', 'daily.read_total_hours']) {
+      check(`${label}: ${name} = fixture`, () => {
+        const expected = expectedMetrics(all);
+        assertEqual(pick(rows(sqlOf(name))[0], expected), expected, 'daily totals');
+      });
+    }
+  };
   dailyMatches('after sealing', fixture);
   // (c') Every analytics-api statement: it must run; RAW and ROLLUP must agree; totals = fixture.
   const scopes = { all: null, teams: ['search', "o'k"] };

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tollgate.analytics.auth.TokenAuthenticator;
 import dev.tollgate.analytics.config.AnalyticsConfig;
 import dev.tollgate.analytics.query.SqlLiteral;
+import dev.tollgate.clickhouse.ClickHouseClients;
 import dev.tollgate.config.ConfigSource;
 import dev.tollgate.testkit.ClickHouseExtension;
 import java.io.IOException;
@@ -35,6 +36,10 @@ class SpendApiIT {
   private static final String ACME = "acme-token";
   private static final String ACME_SEARCH = "acme-search-token";
   private static final String GLOBEX = "globex-token";
+  private static final String INITECH = "initech-token";
+  /** Header values are data: report rows must return them byte for byte, whatever they hold. */
+  private static final List<String> HOSTILE_USERS = List.of("tab\there", "new\nline", "back\\slash", "\\N", "",
+      "quote'd \"dq\"", "tüm 😀 \u2019", "nul\0byte");
   private static final String RANGE = "from=2025-03-01T00:00:00Z&to=2025-03-08T00:00:00Z";
   private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
   private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -53,6 +58,10 @@ class SpendApiIT {
     rows.add(row("e4", "acme", "2025-03-03T09:30:00Z", "ads", "u3", "gpt-4o", "openai", 200, "ok", 7, 3, null, 1, null));
     rows.add(row("e5", "acme", "2025-02-01T00:00:00Z", "ads", "u3", "gpt-4o", "openai", 200, "ok", 1, 1, "50000000000", 1, null));
     rows.add(row("g1", "globex", "2025-03-01T10:00:00Z", "search", "spy", "gpt-4o", "openai", 200, "ok", 1000, 1000, "9000000000", 1, "prod"));
+    for (int i = 0; i < HOSTILE_USERS.size(); i++) {
+      rows.add(row("h" + i, "initech", "2025-03-04T10:00:00Z", "t", HOSTILE_USERS.get(i), "gpt-4o", "openai", 200, "ok",
+          i + 1, 1, null, 1, null));
+    }
     // Separate inserts land in separate parts and merges are stopped, so only FINAL can collapse e1.
     clickhouse.execute("SYSTEM STOP MERGES " + clickhouse.database() + ".invocations");
     for (String values : rows) {
@@ -70,8 +79,9 @@ class SpendApiIT {
             - {name: acme, sha256: %s, tenant: acme}
             - {name: acme-search, sha256: %s, tenant: acme, teams: [search]}
             - {name: globex, sha256: %s, tenant: globex}
+            - {name: initech, sha256: %s, tenant: initech}
         """.formatted(clickhouse.httpUrl(), clickhouse.database(), TokenAuthenticator.sha256Hex(ACME),
-        TokenAuthenticator.sha256Hex(ACME_SEARCH), TokenAuthenticator.sha256Hex(GLOBEX));
+        TokenAuthenticator.sha256Hex(ACME_SEARCH), TokenAuthenticator.sha256Hex(GLOBEX), TokenAuthenticator.sha256Hex(INITECH));
     server = AnalyticsServer.start(AnalyticsConfig.from(ConfigSource.parse("it.yaml", yaml, Map.of())));
   }
 
@@ -251,6 +261,18 @@ class SpendApiIT {
   }
 
   @Test
+  void returnsDimensionValuesByteForByteWhateverTheyHold() throws Exception {
+    JsonNode json = get("/v1/spend?" + RANGE + "&group_by=user&order=input_tokens", INITECH).json();
+
+    List<String> users = new ArrayList<>();
+    json.get("rows").forEach(row -> users.add(row.get("user").asText()));
+    List<String> expected = new ArrayList<>(HOSTILE_USERS);
+    java.util.Collections.reverse(expected); // input_tokens = position + 1, largest first
+    assertThat(users).containsExactlyElementsOf(expected);
+    assertThat(json.get("rows").get(0).get("input_tokens").asLong()).isEqualTo(HOSTILE_USERS.size());
+  }
+
+  @Test
   void roundTripsHostileStringsThroughSqlLiteralUnchanged() throws Exception {
     // What ClickHouse reads back from the literal must be exactly the input: nothing escaped away, nothing executed.
     for (String value : List.of("plain", "o'clock", "back\\slash", "\\'", "'; DROP TABLE invocations; --",
@@ -258,7 +280,8 @@ class SpendApiIT {
       List<List<String>> rows = clickhouse.queryRows("SELECT " + SqlLiteral.quote(value) + " AS v");
       assertThat(rows).as(value).containsExactly(List.of(value));
     }
-    assertThat(clickhouse.queryLong("SELECT count() FROM invocations")).as("the table is intact").isEqualTo(7);
+    assertThat(clickhouse.queryLong("SELECT count() FROM invocations")).as("the table is intact")
+        .isEqualTo(7 + HOSTILE_USERS.size());
   }
 
   private static void assertRow(JsonNode row, String team, String model, long requests, String cost, long input, long output,
@@ -277,7 +300,8 @@ class SpendApiIT {
   private static String row(String event, String tenant, String ts, String team, String user, String model, String provider,
       int status, String outcome, long input, long output, String costNanos, long version, String env) {
     return "(" + String.join(", ", SqlLiteral.quote(event), SqlLiteral.quote(tenant),
-        "toDateTime(" + Instant.parse(ts).getEpochSecond() + ")", SqlLiteral.quote(team), SqlLiteral.quote(user),
+        "toDateTime(" + Instant.parse(ts).getEpochSecond() + ")", SqlLiteral.quote(team),
+        ClickHouseClients.quoteString(user), // control characters too: the API's literals refuse them
         SqlLiteral.quote(model), SqlLiteral.quote(provider), "'chat'", Integer.toString(status), SqlLiteral.quote(outcome),
         Long.toString(input), Long.toString(output), costNanos == null ? "NULL" : costNanos, Long.toString(version),
         env == null ? "[]" : "['env']", env == null ? "[]" : "[" + SqlLiteral.quote(env) + "]") + ")";

@@ -1,6 +1,7 @@
 package dev.tollgate.analytics.http;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 import dev.tollgate.analytics.query.Metric;
 import dev.tollgate.analytics.query.Metrics;
 import dev.tollgate.analytics.query.SpendRequest;
@@ -18,6 +19,10 @@ import java.util.Set;
  */
 final class MetricsOutput {
 
+  /** Field names encoded once: a report writes them for every row. */
+  private static final SerializedString[] FIELD_NAMES = java.util.Arrays.stream(Metric.values())
+      .map(metric -> new SerializedString(metric.field())).toArray(SerializedString[]::new);
+
   private MetricsOutput() {}
 
   static void writeFields(JsonGenerator json, Metrics metrics) throws IOException {
@@ -30,7 +35,7 @@ final class MetricsOutput {
       if (!selected.contains(metric)) {
         continue;
       }
-      json.writeFieldName(metric.field());
+      json.writeFieldName(FIELD_NAMES[metric.ordinal()]);
       Number value = metrics.value(metric);
       if (value == null) {
         json.writeNull();

@@ -31,14 +31,25 @@ public enum Metric {
   P50_TTFT_MS(false);
 
   private final boolean additive;
+  // Computed once: reports read them for every row and metric.
+  private final String field;
+  private final String alias;
 
   Metric(boolean additive) {
     this.additive = additive;
+    this.field = name().toLowerCase(Locale.ROOT);
+    this.alias = switch (name()) {
+      case "COST_USD" -> "m_cost_nanos";
+      case "P50_LATENCY_MS" -> "m_p50_latency_us";
+      case "P99_LATENCY_MS" -> "m_p99_latency_us";
+      case "P50_TTFT_MS" -> "m_p50_ttft_us";
+      default -> "m_" + field;
+    };
   }
 
   /** The JSON field and CSV column name ({@code cost_usd}, {@code input_tokens}, {@code p50_latency_ms}...). */
   public String field() {
-    return name().toLowerCase(Locale.ROOT);
+    return field;
   }
 
   /** True for counts and sums (a group's value is the sum of its parts); false for percentiles. */
@@ -90,12 +101,6 @@ public enum Metric {
    * query that sorts (see {@link MetricColumns#percentileColumns}).
    */
   String alias() {
-    return switch (this) {
-      case COST_USD -> "m_cost_nanos";
-      case P50_LATENCY_MS -> "m_p50_latency_us";
-      case P99_LATENCY_MS -> "m_p99_latency_us";
-      case P50_TTFT_MS -> "m_p50_ttft_us";
-      default -> "m_" + field();
-    };
+    return alias;
   }
 }

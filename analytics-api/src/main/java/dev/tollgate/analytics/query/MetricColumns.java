@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.clickhouse.SpendRollup;
 import java.util.List;
 import java.util.StringJoiner;
+import java.util.function.Function;
 
 /**
  * The metric columns of every aggregate query and how a result row turns back into
@@ -93,31 +94,45 @@ final class MetricColumns {
    * percentile columns and the percentiles are null (not asked for, so never written).
    */
   static Metrics read(JsonNode row, boolean percentiles) {
+    Function<String, String> column = alias -> text(row, alias);
     if (!percentiles) {
-      return withPercentiles(row, null, null, null);
+      return withPercentiles(column, null, null, null);
     }
     if (!row.has("latency_histogram")) {
-      return withPercentiles(row, nullableLong(row, Metric.P50_LATENCY_MS.alias()),
-          nullableLong(row, Metric.P99_LATENCY_MS.alias()), nullableLong(row, Metric.P50_TTFT_MS.alias()));
+      return withPercentileColumns(column);
     }
     Histogram latency = Histogram.of(row.get("latency_histogram"));
     Histogram ttft = Histogram.of(row.get("ttft_histogram"));
-    return withPercentiles(row, latency.percentile(Metric.P50_LATENCY_MS.quantile()),
+    return withPercentiles(column, latency.percentile(Metric.P50_LATENCY_MS.quantile()),
         latency.percentile(Metric.P99_LATENCY_MS.quantile()), ttft.percentile(Metric.P50_TTFT_MS.quantile()));
   }
 
-  /** The additive metrics of {@code row} with the given percentiles (microseconds). */
-  private static Metrics withPercentiles(JsonNode row, Long p50LatencyUs, Long p99LatencyUs, Long p50TtftUs) {
+  /**
+   * The metrics of a report row read as text ({@link #reportColumns}: percentile columns, never
+   * histograms); with {@code percentiles} false the percentiles are null.
+   */
+  static Metrics read(TextRow row, boolean percentiles) {
+    return percentiles ? withPercentileColumns(row::text) : withPercentiles(row::text, null, null, null);
+  }
+
+  private static Metrics withPercentileColumns(Function<String, String> column) {
+    return withPercentiles(column, nullableLong(column, Metric.P50_LATENCY_MS.alias()),
+        nullableLong(column, Metric.P99_LATENCY_MS.alias()), nullableLong(column, Metric.P50_TTFT_MS.alias()));
+  }
+
+  /** The additive metrics of a row ({@code column}: alias to text, null for NULL) with the given percentiles (microseconds). */
+  private static Metrics withPercentiles(Function<String, String> column, Long p50LatencyUs, Long p99LatencyUs,
+      Long p50TtftUs) {
     return new Metrics(
-        longValue(row, Metric.REQUESTS.alias()),
-        longValue(row, Metric.INPUT_TOKENS.alias()),
-        longValue(row, Metric.CACHE_READ_INPUT_TOKENS.alias()),
-        longValue(row, Metric.CACHE_WRITE_INPUT_TOKENS.alias()),
-        longValue(row, Metric.OUTPUT_TOKENS.alias()),
-        longValue(row, Metric.REASONING_TOKENS.alias()),
-        longValue(row, Metric.COST_USD.alias()),
-        longValue(row, Metric.UNPRICED_REQUESTS.alias()),
-        longValue(row, Metric.ERRORS.alias()),
+        longValue(column, Metric.REQUESTS.alias()),
+        longValue(column, Metric.INPUT_TOKENS.alias()),
+        longValue(column, Metric.CACHE_READ_INPUT_TOKENS.alias()),
+        longValue(column, Metric.CACHE_WRITE_INPUT_TOKENS.alias()),
+        longValue(column, Metric.OUTPUT_TOKENS.alias()),
+        longValue(column, Metric.REASONING_TOKENS.alias()),
+        longValue(column, Metric.COST_USD.alias()),
+        longValue(column, Metric.UNPRICED_REQUESTS.alias()),
+        longValue(column, Metric.ERRORS.alias()),
         p50LatencyUs, p99LatencyUs, p50TtftUs);
   }
 
@@ -147,23 +162,38 @@ final class MetricColumns {
 
   /** A dimension value of a result row: a Long for numeric dimensions, else a String. */
   static Object dimensionValue(Dimension dimension, JsonNode value) {
-    return dimension.kind() == Dimension.Kind.NUMBER ? (Object) Long.parseLong(value.asText()) : value.asText();
+    return dimensionValue(dimension, value.asText());
   }
 
-  private static Long nullableLong(JsonNode row, String alias) {
-    JsonNode node = row.get(alias);
-    if (node == null) {
-      throw new IllegalStateException("column " + alias + " missing from the result");
-    }
-    return node.isNull() ? null : Long.valueOf(node.asText());
+  /** A dimension value read as text: a Long for numeric dimensions, else the text. */
+  static Object dimensionValue(Dimension dimension, String text) {
+    return dimension.kind() == Dimension.Kind.NUMBER ? (Object) Long.parseLong(text) : text;
   }
 
   /** A 64-bit integer column: quoted by ClickHouse 18.16's JSON output, bare by newer ones. */
   static long longValue(JsonNode row, String alias) {
+    return longValue(a -> text(row, a), alias);
+  }
+
+  private static long longValue(Function<String, String> column, String alias) {
+    String text = column.apply(alias);
+    if (text == null) {
+      throw new IllegalStateException("column " + alias + " is NULL");
+    }
+    return Long.parseLong(text);
+  }
+
+  private static Long nullableLong(Function<String, String> column, String alias) {
+    String text = column.apply(alias);
+    return text == null ? null : Long.valueOf(text);
+  }
+
+  /** The text of column {@code alias} of a JSON row (numbers quoted or not), null for NULL. */
+  private static String text(JsonNode row, String alias) {
     JsonNode node = row.get(alias);
-    if (node == null || node.isNull()) {
+    if (node == null) {
       throw new IllegalStateException("column " + alias + " missing from the result");
     }
-    return Long.parseLong(node.asText());
+    return node.isNull() ? null : node.asText();
   }
 }

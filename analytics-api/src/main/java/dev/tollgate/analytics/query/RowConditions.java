@@ -13,6 +13,8 @@ import java.util.stream.Collectors;
  */
 final class RowConditions {
 
+  private static final long DAY = 86_400;
+
   private RowConditions() {}
 
   /** ANDs the range and the filters to {@code select}. */
@@ -20,13 +22,23 @@ final class RowConditions {
     addTo(select, SpendSource.RAW, from, to, filters);
   }
 
-  /** The same over {@code source}'s time column (the rollup's {@code hour}: whole-hour ranges only). */
+  /**
+   * The same over {@code source}'s time column (the rollup's {@code hour}: whole-hour ranges only).
+   * The daily source's {@code day} is a day's start, so there the condition covers the whole days
+   * the range touches; the source itself reads exactly the range's hours (see {@link ScopedSelect#range}).
+   */
   static void addTo(ScopedSelect select, SpendSource source, Instant from, Instant to, Map<Dimension, List<String>> filters) {
     String time = source.timeColumn();
-    select.range(ceilSeconds(from), ceilSeconds(to));
+    long fromSeconds = ceilSeconds(from);
+    long toSeconds = ceilSeconds(to);
+    select.range(fromSeconds, toSeconds);
+    if (source == SpendSource.DAILY) {
+      fromSeconds -= Math.floorMod(fromSeconds, DAY);
+      toSeconds += Math.floorMod(-toSeconds, DAY);
+    }
     // [from, to) over whole seconds: ts is DateTime, so ts >= 10:00:00.5 means ts >= 10:00:01.
-    select.where(time + " >= toDateTime(" + SqlLiteral.number(ceilSeconds(from)) + ")");
-    select.where(time + " < toDateTime(" + SqlLiteral.number(ceilSeconds(to)) + ")");
+    select.where(time + " >= toDateTime(" + SqlLiteral.number(fromSeconds) + ")");
+    select.where(time + " < toDateTime(" + SqlLiteral.number(toSeconds) + ")");
     for (Map.Entry<Dimension, List<String>> filter : filters.entrySet()) {
       select.where(in(filter.getKey(), filter.getValue(), false));
     }

@@ -99,28 +99,31 @@ public final class SpendQuery {
     return select.toSql();
   }
 
-  /** Runs both queries, at the same time. */
+  /**
+   * Runs both queries, at the same time. The rows (up to the row limit, plain values) are read as
+   * text; the totals (one row, with histograms when percentiles are asked for) as JSON.
+   */
   public SpendReport run(ClickHouseReader reader) {
-    List<List<JsonNode>> results = reader.selectConcurrently(List.of(toSql(), totalsSql()));
-    List<SpendRow> rows = new ArrayList<>();
-    for (JsonNode row : results.get(0)) {
+    ClickHouseReader.Both<List<TextRow>, List<JsonNode>> results =
+        reader.concurrently(() -> reader.selectText(toSql()), () -> reader.select(totalsSql()));
+    List<SpendRow> rows = new ArrayList<>(results.first().size());
+    for (TextRow row : results.first()) {
       rows.add(toRow(row));
     }
-    List<JsonNode> totals = results.get(1);
+    List<JsonNode> totals = results.second();
     if (totals.size() != 1) {
       throw new IllegalStateException("totals query returned " + totals.size() + " rows (expected: 1)");
     }
     return new SpendReport(request, rows, MetricColumns.read(totals.get(0), request.needsHistograms()));
   }
 
-  private SpendRow toRow(JsonNode row) {
-    Instant bucket = request.interval() == Interval.NONE ? null
-        : Instant.ofEpochSecond(MetricColumns.longValue(row, BUCKET));
+  private SpendRow toRow(TextRow row) {
+    Instant bucket = request.interval() == Interval.NONE ? null : Instant.ofEpochSecond(Long.parseLong(row.text(BUCKET)));
     Map<String, Object> dimensions = new LinkedHashMap<>();
     List<Dimension> groupBy = request.groupBy();
     for (int i = 0; i < groupBy.size(); i++) {
       Dimension dimension = groupBy.get(i);
-      dimensions.put(dimension.name(), MetricColumns.dimensionValue(dimension, row.path(dimensionAlias(i))));
+      dimensions.put(dimension.name(), MetricColumns.dimensionValue(dimension, row.text(dimensionAlias(i))));
     }
     return new SpendRow(bucket, dimensions, MetricColumns.read(row, request.needsHistograms()));
   }

@@ -11,8 +11,9 @@ import java.util.List;
  * {@code spend_daily}, the other days from the hourly rollups, migration 003). All give IDENTICAL
  * answers because all compute every metric with {@link SpendRollup}'s expressions, latency and
  * TTFT included (the same histogram buckets, the same percentile rule). The cheapest source that
- * holds the answer is used: the daily one for whole days, buckets of a day or longer and only the
- * dimensions it keeps; the hourly one for whole hours and no tag; the raw table otherwise.
+ * holds the answer is used: the daily one for whole hours, buckets of a day or longer and only the
+ * dimensions it keeps (the complete days inside the range from {@code spend_daily}, its other hours
+ * from the hourly rollups); the hourly one for whole hours and no tag; the raw table otherwise.
  *
  * <p>Immutable.
  */
@@ -22,6 +23,7 @@ public enum SpendSource {
   /** A {@code UNION ALL} subquery built per query ({@link ScopedSelect}): it carries the conditions inside. */
   DAILY(null, "day", SpendRollup.rollupMetricExpressions());
 
+  private static final long HOUR = 3_600;
   private static final long DAY = 86_400;
 
   private final String from;
@@ -39,24 +41,28 @@ public enum SpendSource {
 
   /** The cheapest source that can answer a report over {@code [from, to)} with these dimensions and buckets. */
   public static SpendSource choose(Instant from, Instant to, Collection<Dimension> dimensions, Interval interval) {
-    for (SpendSource source : List.of(DAILY, ROLLUP)) {
-      if (source.canAnswer(from, to, dimensions, interval)) {
-        return source;
-      }
+    // The daily source pays off once the range holds a whole day; shorter ranges are hours anyway.
+    if (DAILY.canAnswer(from, to, dimensions, interval) && holdsWholeDay(from, to)) {
+      return DAILY;
     }
-    return RAW;
+    return ROLLUP.canAnswer(from, to, dimensions, interval) ? ROLLUP : RAW;
+  }
+
+  private static boolean holdsWholeDay(Instant from, Instant to) {
+    long firstMidnight = Math.floorDiv(from.getEpochSecond() + DAY - 1, DAY) * DAY;
+    return firstMidnight + DAY <= to.getEpochSecond();
   }
 
   /**
    * True when this source holds the answer: the raw table always; the hourly rollups for whole
-   * hours and no tag; the daily source for whole days, no bucket shorter than a day and only the
+   * hours and no tag; the daily source for whole hours, no bucket shorter than a day and only the
    * dimensions {@code spend_daily} keeps.
    */
   public boolean canAnswer(Instant from, Instant to, Collection<Dimension> dimensions, Interval interval) {
     return switch (this) {
       case RAW -> true;
-      case ROLLUP -> whole(from, 3600) && whole(to, 3600) && dimensions.stream().allMatch(Dimension::inRollup);
-      case DAILY -> whole(from, DAY) && whole(to, DAY) && interval != Interval.HOUR
+      case ROLLUP -> whole(from, HOUR) && whole(to, HOUR) && dimensions.stream().allMatch(Dimension::inRollup);
+      case DAILY -> whole(from, HOUR) && whole(to, HOUR) && interval != Interval.HOUR
           && dimensions.stream().allMatch(Dimension::inDaily);
     };
   }
@@ -67,7 +73,7 @@ public enum SpendSource {
 
   /**
    * The FROM clause: table and FINAL; for {@link #DAILY}, the subquery over {@code conditions} and
-   * the whole days {@code [fromSeconds, toSeconds)}, with the histogram columns only when
+   * the whole hours {@code [fromSeconds, toSeconds)}, with the histogram columns only when
    * {@code histograms}.
    */
   String from(String conditions, long fromSeconds, long toSeconds, boolean histograms) {

@@ -119,7 +119,16 @@ class SpendQueryTest {
       assertThat(SpendSource.choose(day, day.plusSeconds(86_400 * 31), dailyDimensions, interval)).isEqualTo(SpendSource.DAILY);
     }
     assertThat(SpendSource.choose(day, day.plusSeconds(86_400), dailyDimensions, Interval.HOUR)).isEqualTo(SpendSource.ROLLUP);
-    assertThat(SpendSource.choose(day, day.plusSeconds(86_400 + 3600), List.of(), none)).isEqualTo(SpendSource.ROLLUP);
+    // Whole hours holding a whole day: that day from spend_daily, the other hours from the hourly rollups.
+    assertThat(SpendSource.choose(day, day.plusSeconds(86_400 + 3600), List.of(), none)).isEqualTo(SpendSource.DAILY);
+    assertThat(SpendSource.choose(day.plusSeconds(3600), day.plusSeconds(2 * 86_400 + 3600), dailyDimensions, Interval.DAY))
+        .isEqualTo(SpendSource.DAILY);
+    assertThat(SpendSource.choose(day.plusSeconds(3600), day.plusSeconds(2 * 86_400), List.of(), none))
+        .as("23 + 24 hours: one whole day").isEqualTo(SpendSource.DAILY);
+    assertThat(SpendSource.choose(day.plusSeconds(3600), day.plusSeconds(86_400 + 3600), List.of(), none))
+        .as("24 hours across midnight: no whole day").isEqualTo(SpendSource.ROLLUP);
+    assertThat(SpendSource.choose(day.plusSeconds(3600), day.plusSeconds(3 * 86_400 + 1), List.of(), none))
+        .as("not whole hours").isEqualTo(SpendSource.RAW);
     for (String notDaily : List.of("user", "service", "key")) {
       assertThat(SpendSource.choose(day, day.plusSeconds(86_400), List.of(dim(notDaily)), none)).as(notDaily)
           .isEqualTo(SpendSource.ROLLUP);

@@ -157,7 +157,11 @@ public final class ClickHouseClients {
         return out.append('\'').toString();
     }
 
-    static List<List<String>> parseTabSeparated(String body) {
+    /**
+     * The rows of a TabSeparated (or TabSeparatedWithNames: the names are the first row) result:
+     * one list of values per line, escapes undone, {@code \N} read as null.
+     */
+    public static List<List<String>> parseTabSeparated(String body) {
         List<List<String>> rows = new ArrayList<>();
         int start = 0;
         while (start < body.length()) {

@@ -67,10 +67,23 @@ class SpendDailyIT {
         assertThat(total(daily())).as("the sealed day still holds its old computation")
                 .isEqualTo(before);
 
-        seal(D0, 11);
-        seal(D0, 11); // twice: nothing changes
-        assertThat(daily()).isEqualTo(raw());
-        assertThat(total(daily())).isEqualTo(before + 1);
+        // Both computations of the day stay on disk until a merge: the read must take the latest alone.
+        ClickHouseClients.execute(client, "SYSTEM STOP MERGES spend_daily");
+        try {
+            seal(D0, 11);
+            seal(D0, 11); // twice: nothing changes
+            assertThat(dailyRowsOf(D0, "")).as("versions 10 and 11 side by side, unmerged")
+                    .isEqualTo(2 * dailyRowsOf(D0, " FINAL"));
+            assertThat(daily()).isEqualTo(raw());
+            assertThat(total(daily())).isEqualTo(before + 1);
+        } finally {
+            ClickHouseClients.execute(client, "SYSTEM START MERGES spend_daily");
+        }
+    }
+
+    private static long dailyRowsOf(long day, String finalModifier) {
+        return ClickHouseClients.queryLong(client, "SELECT count() FROM (SELECT DISTINCT * FROM spend_daily" + finalModifier
+                + " WHERE day = toDateTime(" + day + ", 'UTC'))");
     }
 
     private static void insertEvents(int first, int count, String tsSeconds) {
