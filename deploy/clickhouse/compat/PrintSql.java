@@ -173,6 +173,19 @@ public final class PrintSql {
           }
         }
       }
+      // Whole hours around the sealed day (the dashboard's presets end at a whole hour), and the
+      // filter pickers' values over the day: the daily source next to raw rows.
+      SpendRequest hours = new SpendRequest(Instant.ofEpochSecond(D0 - 5 * 3600), Instant.ofEpochSecond(D0 + DAY + 3600),
+          Interval.DAY, List.of(dim("team"), dim("model")), filters, Metric.COST_USD, 100);
+      for (SpendSource source : List.of(SpendSource.RAW, SpendSource.DAILY)) {
+        String name = "analytics.spend_hours." + scopeName + "." + source.name().toLowerCase();
+        print(name + ".rows", new SpendQuery(scope, hours, source).toSql());
+        print(name + ".totals", new SpendQuery(scope, hours, source).totalsSql());
+        for (String dimension : List.of("team", "model", "status")) {
+          print("analytics.values_day." + scopeName + "." + dimension + "." + source.name().toLowerCase() + ".list",
+              new DimensionValuesQuery(scope, dim(dimension), source).toSql(day, nextDay, filters, "", 50));
+        }
+      }
       // Spend-only selections (no percentile selected or sorting): no histogram read from any
       // source, the daily one's UNION ALL without the histogram columns. The SQL depends only on
       // whether a percentile is needed, so one selection covers every spend-only one.

@@ -6,6 +6,7 @@ import com.clickhouse.client.api.Client;
 import dev.tollgate.analytics.auth.Principal;
 import dev.tollgate.analytics.query.ClickHouseReader;
 import dev.tollgate.analytics.query.Dimension;
+import dev.tollgate.analytics.query.DimensionValuesQuery;
 import dev.tollgate.analytics.query.Interval;
 import dev.tollgate.analytics.query.Metric;
 import dev.tollgate.analytics.query.SpendQuery;
@@ -136,6 +137,37 @@ class RollupReadIT {
         }
       }
     }
+  }
+
+  @Test
+  void answersFilterPickerValuesIdenticallyFromRawRowsAndTheDailySource() {
+    TenantScope acme = TenantScope.of(new Principal("t", "acme", Set.of()));
+    TenantScope teams = TenantScope.of(new Principal("t", "acme", Set.of("team-1", "team-3")));
+    Instant oddFrom = Instant.parse("2025-02-03T05:00:00Z");
+    Instant oddTo = Instant.parse("2025-02-20T17:00:00Z");
+    Map<Dimension, List<String>> filters = Map.of(dim("model"), List.of("model-1", "model-2"));
+    int compared = 0;
+    for (String name : DIMENSIONS) {
+      Dimension dimension = dim(name);
+      boolean inDaily = !List.of("user", "service", "key").contains(name);
+      DimensionValuesQuery picked = new DimensionValuesQuery(acme, dimension);
+      assertThat(picked.source(FROM, TO, Map.of())).as(name).isEqualTo(inDaily ? SpendSource.DAILY : SpendSource.RAW);
+      if (!inDaily) {
+        continue;
+      }
+      for (TenantScope scope : List.of(acme, teams)) {
+        for (String prefix : new String[] {null, "M", "2"}) {
+          var raw = new DimensionValuesQuery(scope, dimension, SpendSource.RAW).run(reader, FROM, TO, Map.of(), prefix, 50);
+          var daily = new DimensionValuesQuery(scope, dimension, SpendSource.DAILY).run(reader, FROM, TO, Map.of(), prefix, 50);
+          assertThat(daily).as(name + " " + prefix).isEqualTo(raw);
+          var rawOdd = new DimensionValuesQuery(scope, dimension, SpendSource.RAW).run(reader, oddFrom, oddTo, filters, prefix, 3);
+          var dailyOdd = new DimensionValuesQuery(scope, dimension, SpendSource.DAILY).run(reader, oddFrom, oddTo, filters, prefix, 3);
+          assertThat(dailyOdd).as(name + " " + prefix + ", whole hours, filtered").isEqualTo(rawOdd);
+          compared += raw.isEmpty() ? 0 : 1;
+        }
+      }
+    }
+    assertThat(compared).as("comparisons with values").isGreaterThanOrEqualTo(6 * 2);
   }
 
   @Test

@@ -164,20 +164,23 @@ public final class ClickHouseClients {
     public static List<List<String>> parseTabSeparated(String body) {
         List<List<String>> rows = new ArrayList<>();
         int start = 0;
+        int width = 8;
         while (start < body.length()) {
             int end = body.indexOf('\n', start);
             if (end < 0) {
                 end = body.length();
             }
-            rows.add(parseRow(body, start, end));
+            List<String> row = parseRow(body, start, end, width);
+            rows.add(row);
+            width = row.size();
             start = end + 1;
         }
         return rows;
     }
 
-    private static List<String> parseRow(String body, int start, int end) {
+    private static List<String> parseRow(String body, int start, int end, int width) {
         // Tabs and newlines inside values arrive escaped, so raw splitting is safe.
-        List<String> fields = new ArrayList<>();
+        List<String> fields = new ArrayList<>(width);
         int fieldStart = start;
         for (int i = start; i <= end; i++) {
             if (i == end || body.charAt(i) == '\t') {
