@@ -16,6 +16,8 @@ import java.util.function.LongSupplier;
 public final class EdgeMetrics {
 
   private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
+  /** The counter of each label set, found per call without building its label string. */
+  private final Map<RequestKey, LongAdder> requestCounters = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> events = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> estimates = new ConcurrentHashMap<>();
   private final LongAdder tagsDropped = new LongAdder();
@@ -28,8 +30,12 @@ public final class EdgeMetrics {
 
   /** One proxied request finished with {@code status} ({@code outcome} = ok, timeout, ...). */
   public void requestCompleted(String provider, int status, String outcome) {
-    String key = "provider=\"" + provider + "\",status=\"" + status + "\",outcome=\"" + outcome + "\"";
-    requests.computeIfAbsent(key, k -> new LongAdder()).increment();
+    RequestKey key = new RequestKey(provider, status, outcome);
+    LongAdder counter = requestCounters.get(key);
+    if (counter == null) {
+      counter = requestCounters.computeIfAbsent(key, k -> requests.computeIfAbsent(k.labels(), l -> new LongAdder()));
+    }
+    counter.increment();
   }
 
   public void eventPublished() {
@@ -147,5 +153,11 @@ public final class EdgeMetrics {
     out.append("# TYPE edge_origin_connections_opened_total counter\n");
     out.append("edge_origin_connections_opened_total ").append(originConnects.sum()).append('\n');
     return out.toString();
+  }
+
+  private record RequestKey(String provider, int status, String outcome) {
+    String labels() {
+      return "provider=\"" + provider + "\",status=\"" + status + "\",outcome=\"" + outcome + "\"";
+    }
   }
 }

@@ -11,7 +11,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -173,7 +172,7 @@ public final class OriginConnector {
   }
 
   private void addHttpHandlers(ChannelPipeline pipeline) {
-    pipeline.addLast(CODEC, new HttpClientCodec());
+    pipeline.addLast(CODEC, new OriginHttpCodec());
     pipeline.addLast(IDLE, new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
     pipeline.addLast(RESPONSE_RECEIVER, new OriginResponseReceiver());
   }

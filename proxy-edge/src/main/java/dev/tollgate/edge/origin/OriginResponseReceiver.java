@@ -36,6 +36,15 @@ public final class OriginResponseReceiver extends ChannelInboundHandlerAdapter {
   }
 
   @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    OriginListener current = listener;
+    if (current != null) {
+      current.onOriginReadComplete();
+    }
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     OriginListener current = listener;
     listener = null;

@@ -2,7 +2,6 @@ package dev.tollgate.edge.provider;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.compression.JdkZlibDecoder;
 import io.netty.handler.codec.compression.ZlibWrapper;
@@ -10,6 +9,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What the edge knows about one provider wire protocol: how to name the operation of a path,
@@ -23,9 +24,15 @@ public abstract class ProtocolAdapter {
   /** Largest single SSE event read for usage; bigger events are skipped (usage then unknown). */
   static final int MAX_SSE_EVENT_BYTES = 4 * 1024 * 1024;
 
+  /** Path templates kept per adapter (most calls use a handful of paths); paths are the client's, so bounded. */
+  static final int MAX_CACHED_TEMPLATES = 512;
+  static final int MAX_CACHED_TEMPLATE_PATH = 160;
+
   private static final ProtocolAdapter OPENAI = new OpenAiAdapter();
   private static final ProtocolAdapter ANTHROPIC = new AnthropicAdapter();
   private static final ProtocolAdapter GEMINI = new GeminiAdapter();
+
+  private final Map<String, String> templates = new ConcurrentHashMap<>();
 
   ProtocolAdapter() {}
 
@@ -60,7 +67,19 @@ public abstract class ProtocolAdapter {
    * {@code {deployment}}, and id-like segments are {@code {id}}.
    */
   public String pathTemplate(String path) {
-    // Called for every event: one scan, no split, no regex.
+    String template = templates.get(path);
+    if (template != null) {
+      return template;
+    }
+    template = buildPathTemplate(path);
+    if (path.length() <= MAX_CACHED_TEMPLATE_PATH && templates.size() < MAX_CACHED_TEMPLATES) {
+      templates.putIfAbsent(path, template);
+    }
+    return template;
+  }
+
+  private static String buildPathTemplate(String path) {
+    // Called for every event not cached: one scan, no split, no regex.
     StringBuilder out = new StringBuilder(path.length());
     int start = 0;
     int previousStart = -1;
@@ -213,10 +232,7 @@ public abstract class ProtocolAdapter {
 
     @Override
     public void onBody(ByteBuf chunk) {
-      if (chunk.isReadable()) {
-        byte[] copy = ByteBufUtil.getBytes(chunk); // the non-blocking parser reads it after this call
-        walker.feed(copy, 0, copy.length);
-      }
+      walker.feed(chunk);
     }
 
     @Override
@@ -240,8 +256,7 @@ public abstract class ProtocolAdapter {
       if (chunk.hasArray()) {
         parser.feed(chunk.array(), chunk.arrayOffset() + chunk.readerIndex(), chunk.readableBytes());
       } else {
-        byte[] copy = ByteBufUtil.getBytes(chunk);
-        parser.feed(copy, 0, copy.length);
+        parser.feed(JsonPathWalker.scratchCopy(chunk), 0, chunk.readableBytes()); // the parser keeps no input
       }
     }
 

@@ -3,7 +3,6 @@ package dev.tollgate.edge.provider;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import java.io.IOException;
 
 /**
@@ -56,12 +55,9 @@ public final class RequestBodySniffer {
     }
   }
 
-  /** Feeds the next body chunk (copied; the chunk is not changed). */
+  /** Feeds the next body chunk (read in place or through a scratch copy; the chunk is not changed). */
   public void onBody(ByteBuf chunk) {
-    if (chunk.isReadable()) {
-      byte[] copy = ByteBufUtil.getBytes(chunk);
-      walker.feed(copy, 0, copy.length);
-    }
+    walker.feed(chunk);
   }
 
   /** The body ended. */
@@ -72,6 +68,14 @@ public final class RequestBodySniffer {
   /** The requested model, or null. */
   public String model() {
     return model;
+  }
+
+  /**
+   * True when the whole body was read as JSON (and {@link #onEnd} was called): then
+   * {@link #stream()} is the last top-level {@code stream} value, as the upstream reads it.
+   */
+  public boolean readWhole() {
+    return walker.walkedWhole();
   }
 
   /** True when the body asked for a stream. */

@@ -133,7 +133,7 @@ public final class UsageEstimator {
     if (encoding == null) {
       encoding = encodingFor(model, protocol);
     }
-    Texts out = texts == null ? new Texts() : texts;
+    Texts out = texts == null ? new Texts(length) : texts;
     out.append(chars, offset, length);
     return out;
   }
@@ -226,9 +226,14 @@ public final class UsageEstimator {
 
   /** Text values back to back in one builder, with the end of each, so each is counted on its own. */
   private static final class Texts {
-    final StringBuilder chars = new StringBuilder();
+    final StringBuilder chars;
     int[] ends = new int[4];
     int values;
+
+    /** Sized for the first value: most calls hold one short prompt and one output. */
+    Texts(int firstLength) {
+      chars = new StringBuilder(Math.max(16, firstLength));
+    }
 
     void append(char[] source, int offset, int length) {
       chars.append(source, offset, length);

@@ -22,7 +22,15 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Two handlers share the state: {@link #bytesWatcher()} before the HTTP codec sees the first
  * byte of each request, {@link #messagesWatcher()} after it sees the decoded request, its last
- * body part and the end of the response. Confined to the connection's event loop.
+ * body part and the end of the response.
+ *
+ * <p>A call passes through three timed states, so rather than scheduling and cancelling a task
+ * at each (a task, a lambda and two queue operations every time), one check stays scheduled and
+ * a state change only moves the deadline: a check that runs before the deadline schedules itself
+ * again for the rest, and only a deadline earlier than the pending check reschedules it. A
+ * timeout still fires at its deadline, as precisely as the event loop's scheduler allows.
+ *
+ * <p>Confined to the connection's event loop.
  */
 final class ClientTimeouts {
 
@@ -40,7 +48,15 @@ final class ClientTimeouts {
   private final long bodyNanos;
   private final long idleNanos;
   private State state = State.HEADERS;
+  /** When the current state times out, on the executor's ticker; meaningful only while {@link #deadlineCtx} is set. */
+  private long deadlineNanos;
+  /** The handler context that entered the current timed state (null: no timeout pending). */
+  private ChannelHandlerContext deadlineCtx;
+  /** The one pending check, and when it runs. */
   private ScheduledFuture<?> timer;
+  private long timerNanos;
+  private final Runnable check = this::check;
+  private ChannelFutureListener responseWritten;
 
   ClientTimeouts(Duration header, Duration body, Duration idle) {
     this.headerNanos = header.toNanos();
@@ -92,11 +108,14 @@ final class ClientTimeouts {
         if (msg instanceof LastHttpContent) {
           // The response is complete: the connection is idle until the next request's first byte.
           promise = promise.unvoid();
-          promise.addListener((ChannelFutureListener) f -> {
-            if (f.isSuccess() && f.channel().isActive() && state == State.EXCHANGE) {
-              enter(ctx, State.IDLE);
-            }
-          });
+          if (responseWritten == null) {
+            responseWritten = f -> {
+              if (f.isSuccess() && f.channel().isActive() && state == State.EXCHANGE) {
+                enter(ctx, State.IDLE);
+              }
+            };
+          }
+          promise.addListener(responseWritten);
         }
         ctx.write(msg, promise);
       }
@@ -104,7 +123,6 @@ final class ClientTimeouts {
   }
 
   private void enter(ChannelHandlerContext ctx, State next) {
-    cancel();
     state = next;
     long nanos = switch (next) {
       case HEADERS -> headerNanos;
@@ -112,17 +130,41 @@ final class ClientTimeouts {
       case IDLE -> idleNanos;
       case EXCHANGE -> 0; // the upstream timeouts govern the exchange itself
     };
-    if (nanos > 0) {
-      timer = ctx.executor().schedule(() -> expire(ctx, next), nanos, TimeUnit.NANOSECONDS);
-    }
-  }
-
-  private void expire(ChannelHandlerContext ctx, State expected) {
-    timer = null;
-    if (state != expected || !ctx.channel().isActive()) {
+    if (nanos <= 0) {
+      deadlineCtx = null; // a pending check finds nothing to expire and is not renewed
       return;
     }
-    if (expected == State.BODY) {
+    long now = ctx.executor().ticker().nanoTime();
+    deadlineCtx = ctx;
+    deadlineNanos = now + nanos;
+    if (timer != null && timerNanos - deadlineNanos <= 0) {
+      return; // the pending check runs first and schedules itself again for the rest
+    }
+    cancelTimer();
+    schedule(ctx, now, nanos);
+  }
+
+  private void schedule(ChannelHandlerContext ctx, long now, long nanos) {
+    timerNanos = now + nanos;
+    timer = ctx.executor().schedule(check, nanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void check() {
+    timer = null;
+    ChannelHandlerContext ctx = deadlineCtx;
+    if (ctx == null) {
+      return;
+    }
+    long now = ctx.executor().ticker().nanoTime();
+    if (deadlineNanos - now > 0) {
+      schedule(ctx, now, deadlineNanos - now);
+      return;
+    }
+    deadlineCtx = null;
+    if (!ctx.channel().isActive()) {
+      return;
+    }
+    if (state == State.BODY) {
       state = State.EXCHANGE;
       ctx.fireUserEventTriggered(BODY_TIMEOUT);
     } else {
@@ -130,7 +172,13 @@ final class ClientTimeouts {
     }
   }
 
+  /** The connection closed: nothing more times out. */
   private void cancel() {
+    deadlineCtx = null;
+    cancelTimer();
+  }
+
+  private void cancelTimer() {
     if (timer != null) {
       timer.cancel(false);
       timer = null;

@@ -24,8 +24,8 @@ import java.util.regex.Pattern;
  */
 final class EdgeContext {
 
-  /** A configured provider with its protocol adapter and upstream origin. */
-  record Route(EdgeConfig.Provider provider, ProtocolAdapter adapter, Origin origin, String basePath) {}
+  /** A configured provider with its protocol adapter and upstream origin ({@code hostHeader}: its {@code Host}, built once). */
+  record Route(EdgeConfig.Provider provider, ProtocolAdapter adapter, Origin origin, String basePath, String hostHeader) {}
 
   /** An Azure resource name: one DNS label, so a path can never steer the edge to another host. */
   private static final Pattern RESOURCE = Pattern.compile("[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?");
@@ -71,7 +71,9 @@ final class EdgeContext {
 
   private static Route route(EdgeConfig.Provider provider, URI baseUrl) {
     String path = baseUrl.getRawPath();
-    return new Route(provider, ProtocolAdapter.forProtocol(provider.protocol()), Origin.of(baseUrl), path == null ? "" : path);
+    Origin origin = Origin.of(baseUrl);
+    return new Route(provider, ProtocolAdapter.forProtocol(provider.protocol()), origin, path == null ? "" : path,
+        origin.hostHeader());
   }
 
   /**

@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -43,7 +44,6 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -76,7 +76,7 @@ final class ProxyExchange implements OriginListener {
   private final String query;
   private final String operation;
   private final boolean clientKeepAlive;
-  private final String eventId = UUID.randomUUID().toString();
+  private final String eventId = EventIds.next();
   private final long receivedAtUs;
   /** Null for unmetered operations (models lists, files…): nothing is counted for them. */
   private final UsageEstimator estimator;
@@ -84,14 +84,27 @@ final class ProxyExchange implements OriginListener {
   private final ResponseFacts facts;
   private final ArrayDeque<HttpContent> pendingRequestContent = new ArrayDeque<>(2);
   /** The chat request body while it is held to add include_usage (null otherwise). */
-  private CompositeByteBuf heldBody;
+  private ByteBuf heldBody;
+  /** The chat request body is being held (to add include_usage); {@link #heldBody} is its bytes so far. */
+  private boolean holdingBody;
+  /** {@link #heldBody} is a composite of this exchange's own making (more than one chunk came). */
+  private boolean heldComposite;
   private int injectedContentLength = -1;
   private UsageChunkFilter usageFilter;
 
   private Channel origin;
   private OriginResponseReceiver originReceiver;
   private ResponseObserver observer = ResponseObserver.NONE;
+  /**
+   * The upstream read timeout: one check stays scheduled while the response is read (a new read
+   * moves {@link #readDeadlineNanos}; a check that runs early schedules itself for the rest), and
+   * is cancelled when the exchange ends, so no finished exchange waits in the scheduler.
+   */
   private ScheduledFuture<?> readTimeout;
+  private long readTimeoutAtNanos;
+  private long readDeadlineNanos;
+  private boolean readDeadlineArmed;
+  private final Runnable readTimeoutCheck = this::onReadTimeout;
   private boolean originReadPending;
 
   private boolean requestReceived;
@@ -102,6 +115,8 @@ final class ProxyExchange implements OriginListener {
   private boolean upstreamKeepAlive;
   private boolean originReused;
   private boolean streamResponse;
+  /** The response head was written to the client but not flushed yet (see {@link #onResponseHead}). */
+  private boolean clientFlushPending;
   private boolean closeClientAfter;
   private boolean finished;
 
@@ -111,6 +126,10 @@ final class ProxyExchange implements OriginListener {
   private int status;
   private String outcome;
   private String errorType;
+  /** Read from the request headers before they are filtered for the upstream (null until then). */
+  private Attribution attribution;
+  private String keyFingerprint;
+  private boolean fingerprinted;
 
   ProxyExchange(ClientRequestReceiver receiver, ChannelHandlerContext ctx, EdgeContext edge, EdgeContext.Route route,
                 HttpRequest request, String path, String query) {
@@ -142,7 +161,7 @@ final class ProxyExchange implements OriginListener {
       return;
     }
     if (holdsBodyForUsage(declared)) {
-      heldBody = ctx.alloc().compositeBuffer();
+      holdingBody = true;
       ctx.read(); // the body is read in full before anything goes upstream
       return;
     }
@@ -203,16 +222,37 @@ final class ProxyExchange implements OriginListener {
     readOrigin();
   }
 
+  /** The request to send upstream: the client's, its headers filtered in place (read what the event needs first). */
   private HttpRequest upstreamRequest() {
     String uri = route.basePath() + path + (query == null ? "" : "?" + query);
-    HttpHeaders headers = ForwardedHeaders.toUpstream(request.headers(), route.origin().hostHeader());
+    boolean chunked = HttpUtil.isTransferEncodingChunked(request);
+    attribution();
+    keyFingerprint();
+    HttpHeaders headers = ForwardedHeaders.toUpstream(request.headers(), route.hostHeader());
     if (injectedContentLength >= 0) {
       headers.setInt(HttpHeaderNames.CONTENT_LENGTH, injectedContentLength);
     }
-    if (!headers.contains(HttpHeaderNames.CONTENT_LENGTH) && HttpUtil.isTransferEncodingChunked(request)) {
+    if (!headers.contains(HttpHeaderNames.CONTENT_LENGTH) && chunked) {
       headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
     }
     return new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), uri, headers);
+  }
+
+  /** Who the call is charged to, read once from the client's headers (before they are filtered). */
+  private Attribution attribution() {
+    if (attribution == null) {
+      attribution = Attribution.from(request.headers(), edge.config.defaultTenant());
+    }
+    return attribution;
+  }
+
+  /** The credential's fingerprint, computed once from the client's headers (before they are filtered); never the key. */
+  private String keyFingerprint() {
+    if (!fingerprinted) {
+      keyFingerprint = edge.fingerprinter.fingerprint(request.headers(), query);
+      fingerprinted = true;
+    }
+    return keyFingerprint;
   }
 
   /** A request body chunk from the client. */
@@ -239,7 +279,7 @@ final class ProxyExchange implements OriginListener {
       requestReceived = true;
       sniffer.onEnd();
     }
-    if (heldBody != null) {
+    if (holdingBody) {
       holdContent(content, last);
       return;
     }
@@ -251,20 +291,38 @@ final class ProxyExchange implements OriginListener {
   }
 
   private void holdContent(HttpContent content, boolean last) {
-    heldBody.addComponent(true, content.content().retain());
+    ByteBuf part = content.content().retain();
     content.release();
+    if (heldBody == null) {
+      heldBody = part; // most bodies come in one chunk: held as is, no composite
+    } else {
+      if (!heldComposite) {
+        heldBody = ctx.alloc().compositeBuffer().addComponent(true, heldBody);
+        heldComposite = true;
+      }
+      ((CompositeByteBuf) heldBody).addComponent(true, part);
+    }
     if (!last) {
       ctx.read();
       return;
     }
-    byte[] original = ByteBufUtil.getBytes(heldBody);
-    heldBody.release();
+    ByteBuf body = heldBody;
     heldBody = null;
+    holdingBody = false;
+    if (sniffer.readWhole() && !sniffer.stream()) {
+      // Valid JSON that asks for no stream: nothing to add, so no copy and no second parse.
+      pendingRequestContent.add(new DefaultLastHttpContent(body, EmptyHttpHeaders.INSTANCE));
+      connect();
+      return;
+    }
+    byte[] original = ByteBufUtil.getBytes(body);
+    body.release();
     byte[] rewritten = StreamUsageInjection.rewrite(original);
     if (rewritten != null) {
       injectedContentLength = rewritten.length;
     }
-    pendingRequestContent.add(new DefaultLastHttpContent(Unpooled.wrappedBuffer(rewritten != null ? rewritten : original)));
+    pendingRequestContent.add(new DefaultLastHttpContent(Unpooled.wrappedBuffer(rewritten != null ? rewritten : original),
+        EmptyHttpHeaders.INSTANCE));
     connect();
   }
 
@@ -296,12 +354,33 @@ final class ProxyExchange implements OriginListener {
   }
 
   private void armReadTimeout() {
-    cancelReadTimeout();
-    long millis = edge.config.upstreamReadTimeout().toMillis();
-    readTimeout = ctx.channel().eventLoop().schedule(this::onReadTimeout, millis, TimeUnit.MILLISECONDS);
+    long nanos = TimeUnit.MILLISECONDS.toNanos(edge.config.upstreamReadTimeout().toMillis());
+    long now = ctx.channel().eventLoop().ticker().nanoTime();
+    readDeadlineNanos = now + nanos;
+    readDeadlineArmed = true;
+    if (readTimeout != null && readTimeoutAtNanos - readDeadlineNanos <= 0) {
+      return; // the pending check runs first and schedules itself again for the rest
+    }
+    cancelReadTimer();
+    scheduleReadTimeout(now, nanos);
+  }
+
+  private void scheduleReadTimeout(long now, long nanos) {
+    readTimeoutAtNanos = now + nanos;
+    readTimeout = ctx.channel().eventLoop().schedule(readTimeoutCheck, nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** A response part arrived: the deadline no longer applies (the pending check stays for the next read). */
+  private void disarmReadTimeout() {
+    readDeadlineArmed = false;
   }
 
   private void cancelReadTimeout() {
+    readDeadlineArmed = false;
+    cancelReadTimer();
+  }
+
+  private void cancelReadTimer() {
     if (readTimeout != null) {
       readTimeout.cancel(false);
       readTimeout = null;
@@ -310,7 +389,12 @@ final class ProxyExchange implements OriginListener {
 
   private void onReadTimeout() {
     readTimeout = null;
-    if (finished || !originReadPending) {
+    if (finished || !originReadPending || !readDeadlineArmed) {
+      return;
+    }
+    long now = ctx.channel().eventLoop().ticker().nanoTime();
+    if (readDeadlineNanos - now > 0) {
+      scheduleReadTimeout(now, readDeadlineNanos - now);
       return;
     }
     log.debug("upstream read timed out: provider={}, origin={}", route.provider().name(), route.origin());
@@ -320,7 +404,7 @@ final class ProxyExchange implements OriginListener {
   @Override
   public void onOriginMessage(Object message) {
     originReadPending = false;
-    cancelReadTimeout();
+    disarmReadTimeout();
     if (finished) {
       ReferenceCountUtil.release(message);
       return;
@@ -352,7 +436,7 @@ final class ProxyExchange implements OriginListener {
       usageFilter = new UsageChunkFilter(); // the client did not ask for the usage chunk
     }
 
-    HttpHeaders headers = ForwardedHeaders.toClient(upstreamHeaders);
+    HttpHeaders headers = ForwardedHeaders.toClient(upstreamHeaders); // in place: read above what is needed
     boolean bodyAllowed = !request.method().equals(HttpMethod.HEAD) && code != 204 && code != 304;
     if (bodyAllowed && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
       if (request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
@@ -364,7 +448,24 @@ final class ProxyExchange implements OriginListener {
     HttpResponse toClient = new DefaultHttpResponse(request.protocolVersion(), response.status(), headers);
     HttpUtil.setKeepAlive(toClient, clientKeepAlive && !closeClientAfter && !edge.draining());
     responseStarted = true;
-    ctx.writeAndFlush(toClient).addListener(this::onResponsePartWritten);
+    // Not flushed alone: the body usually came in the same upstream read, and head and body then
+    // leave in one write (one system call, one segment for the client to wake up for). Whatever
+    // the read brought, the head is flushed by the end of it (onOriginReadComplete), so a stream's
+    // head is not held back waiting for its first event.
+    ctx.write(toClient).addListener(this::onResponsePartWritten);
+    clientFlushPending = true;
+  }
+
+  @Override
+  public void onOriginReadComplete() {
+    flushClient();
+  }
+
+  private void flushClient() {
+    if (clientFlushPending) {
+      clientFlushPending = false;
+      ctx.flush();
+    }
   }
 
   private void onResponseContent(HttpContent content) {
@@ -397,8 +498,10 @@ final class ProxyExchange implements OriginListener {
       if (!streamResponse && status >= 200 && status < 300) {
         facts.bodyComplete(edge.clockMicros.getAsLong());
       }
+      clientFlushPending = false; // flushed with the content
       ctx.writeAndFlush(content).addListener(this::onResponseLastWritten);
     } else {
+      clientFlushPending = false;
       ctx.writeAndFlush(content).addListener(this::onResponsePartWritten);
     }
   }
@@ -422,7 +525,7 @@ final class ProxyExchange implements OriginListener {
       forward = ctx.alloc().compositeBuffer(2).addComponents(true, forward, rest);
     }
     responseBytes += forward.readableBytes();
-    return new DefaultLastHttpContent(forward);
+    return new DefaultLastHttpContent(forward, EmptyHttpHeaders.INSTANCE);
   }
 
   private void onResponsePartWritten(Future<? super Void> f) {
@@ -486,6 +589,7 @@ final class ProxyExchange implements OriginListener {
     errorType = code;
     releaseOrigin(false);
     finish(abortOutcome);
+    flushClient(); // what was written goes out before the cut
     ctx.close(); // the client sees a truncated body rather than a well-formed lie
   }
 
@@ -532,6 +636,7 @@ final class ProxyExchange implements OriginListener {
     while ((pending = pendingRequestContent.poll()) != null) {
       pending.release();
     }
+    holdingBody = false;
     if (heldBody != null) {
       heldBody.release();
       heldBody = null;
@@ -588,7 +693,7 @@ final class ProxyExchange implements OriginListener {
 
   /** The call's event, with usage as reported or unknown (an estimate is filled in later). */
   InvocationEvent event(long completedAtUs) {
-    Attribution attribution = Attribution.from(request.headers(), edge.config.defaultTenant());
+    Attribution attribution = attribution();
     if (attribution.tagsDropped() > 0) {
       edge.metrics.tagsDropped(attribution.tagsDropped());
     }
@@ -602,48 +707,51 @@ final class ProxyExchange implements OriginListener {
     }
     Long firstToken = facts.firstTokenAtMicros();
     String tier = facts.serviceTier() != null ? facts.serviceTier() : sniffer.serviceTier();
-    return InvocationEvent.newBuilder()
-        .setEventId(eventId)
-        .setTenant(attribution.tenant())
-        .setProviderName(route.provider().name())
-        .setProtocol(route.adapter().protocol())
-        .setOperationName(operation)
-        .setHttpMethod(request.method().name())
-        .setPathTemplate(route.adapter().pathTemplate(path))
-        .setRequestModel(requestModel)
-        .setResponseModel(facts.responseModel())
-        .setResponseId(facts.responseId())
-        .setStream(upstreamFirstByteUs != null ? streamResponse : sniffer.stream())
-        .setStatusCode(status)
-        .setErrorType(error)
-        .setResponseFinishReasons(List.copyOf(facts.finishReasons()))
-        .setOutcome(outcome)
-        .setReceivedAtUs(receivedAtUs)
-        .setUpstreamFirstByteAtUs(upstreamFirstByteUs)
-        .setFirstTokenAtUs(firstToken)
-        .setCompletedAtUs(completedAtUs)
-        .setTtftUs(firstToken == null ? null : firstToken - receivedAtUs)
-        .setDurationUs(completedAtUs - receivedAtUs)
-        .setRequestBytes(requestBytes)
-        .setResponseBytes(responseBytes)
-        .setInputTokens(facts.inputTokens())
-        .setCacheReadInputTokens(facts.cacheReadInputTokens())
-        .setCacheWriteInputTokens(facts.cacheWriteInputTokens())
-        .setCacheWrite1hInputTokens(facts.cacheWrite1hInputTokens())
-        .setOutputTokens(facts.outputTokens())
-        .setReasoningTokens(facts.reasoningTokens())
-        // An estimate, when one is needed, replaces the counts and the source once counted.
-        .setUsageSource(facts.usageReported() ? "reported" : "none")
-        .setServiceTier(tier)
-        .setUser(attribution.user())
-        .setTeam(attribution.team())
-        .setService(attribution.service())
-        .setEnvironment(attribution.environment())
-        .setTags(Map.copyOf(attribution.tags()))
-        .setKeyFingerprint(edge.fingerprinter.fingerprint(request.headers(), query))
-        .setTraceId(attribution.traceId())
-        .setSpanId(attribution.spanId())
-        .setEdgeInstance(edge.config.instanceId())
-        .build();
+    // Set field by field on the record, not through a builder: a builder copies the schema's field
+    // list and checks every value on each call. Every field is set here (no schema default is
+    // relied on), and a null in a required field still fails, when the event is encoded.
+    InvocationEvent event = new InvocationEvent();
+    event.setEventId(eventId);
+    event.setTenant(attribution.tenant());
+    event.setProviderName(route.provider().name());
+    event.setProtocol(route.adapter().protocol());
+    event.setOperationName(operation);
+    event.setHttpMethod(request.method().name());
+    event.setPathTemplate(route.adapter().pathTemplate(path));
+    event.setRequestModel(requestModel);
+    event.setResponseModel(facts.responseModel());
+    event.setResponseId(facts.responseId());
+    event.setStream(upstreamFirstByteUs != null ? streamResponse : sniffer.stream());
+    event.setStatusCode(status);
+    event.setErrorType(error);
+    event.setResponseFinishReasons(List.copyOf(facts.finishReasons()));
+    event.setOutcome(outcome);
+    event.setReceivedAtUs(receivedAtUs);
+    event.setUpstreamFirstByteAtUs(upstreamFirstByteUs);
+    event.setFirstTokenAtUs(firstToken);
+    event.setCompletedAtUs(completedAtUs);
+    event.setTtftUs(firstToken == null ? null : firstToken - receivedAtUs);
+    event.setDurationUs(completedAtUs - receivedAtUs);
+    event.setRequestBytes(requestBytes);
+    event.setResponseBytes(responseBytes);
+    event.setInputTokens(facts.inputTokens());
+    event.setCacheReadInputTokens(facts.cacheReadInputTokens());
+    event.setCacheWriteInputTokens(facts.cacheWriteInputTokens());
+    event.setCacheWrite1hInputTokens(facts.cacheWrite1hInputTokens());
+    event.setOutputTokens(facts.outputTokens());
+    event.setReasoningTokens(facts.reasoningTokens());
+    // An estimate, when one is needed, replaces the counts and the source once counted.
+    event.setUsageSource(facts.usageReported() ? "reported" : "none");
+    event.setServiceTier(tier);
+    event.setUser(attribution.user());
+    event.setTeam(attribution.team());
+    event.setService(attribution.service());
+    event.setEnvironment(attribution.environment());
+    event.setTags(Map.copyOf(attribution.tags()));
+    event.setKeyFingerprint(keyFingerprint());
+    event.setTraceId(attribution.traceId());
+    event.setSpanId(attribution.spanId());
+    event.setEdgeInstance(edge.config.instanceId());
+    return event;
   }
 }

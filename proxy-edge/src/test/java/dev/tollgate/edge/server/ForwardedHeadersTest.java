@@ -55,4 +55,16 @@ class ForwardedHeadersTest {
 
     assertThat(out.names()).containsExactlyInAnyOrder("Content-Type", "x-request-id", "retry-after-ms");
   }
+
+  @Test
+  void filtersInPlaceKeepingTheOrderAndSpellingOfWhatIsForwarded() {
+    HttpHeaders client = clientHeaders();
+
+    HttpHeaders out = ForwardedHeaders.toUpstream(client, "api.openai.com");
+
+    assertThat(out).isSameAs(client);
+    assertThat(out.iteratorCharSequence()).toIterable().extracting(h -> h.getKey() + ": " + h.getValue()).containsExactly(
+        "Authorization: Bearer sk-1", "x-api-key: sk-2", "Content-Type: application/json", "Content-Length: 12",
+        "OpenAI-Organization: org-1", "Accept: text/event-stream", "Accept: application/json", "host: api.openai.com");
+  }
 }

@@ -49,4 +49,18 @@ class KeyFingerprinterTest {
 
     assertThat(other.fingerprint("sk-test-1")).isNotEqualTo(fingerprinter.fingerprint("sk-test-1"));
   }
+
+  @Test
+  void fingerprintsABearerTokenAsItsCredentialWhateverTheSpacingOrCharacters() {
+    String longToken = "sk-" + "x".repeat(KeyFingerprinter.MAX_INLINE_TOKEN);
+    for (String authorization : new String[] {"Bearer sk-1", "  bearer\tsk-1 \r", "BEARER  sk-1", "Bearer sk-\u00fc\u00df",
+        "Bearer " + longToken, "Bearer ", "Bearer", "Basic abc", "Bearer\u00a0sk-1", "Bearer sk-1 trailing words"}) {
+      DefaultHttpHeaders headers = new DefaultHttpHeaders(false);
+      headers.add("Authorization", authorization).add("x-api-key", "sk-fallback");
+      String credential = KeyFingerprinter.credential(headers, null);
+
+      assertThat(fingerprinter.fingerprint(headers, null)).as(authorization)
+          .isEqualTo(credential == null ? null : fingerprinter.fingerprint(credential));
+    }
+  }
 }
