@@ -118,19 +118,14 @@ public final class PrintSql {
       String scopeName = s == 0 ? "all" : "teams";
       for (Interval interval : Interval.values()) {
         for (String grouping : groupings) {
-          List<Dimension> groupBy = new ArrayList<>();
-          for (String name : grouping.isEmpty() ? new String[0] : grouping.split(",")) {
-            groupBy.add(dim(name));
-          }
+          List<Dimension> groupBy = groupBy(grouping);
           boolean tags = grouping.contains("tag.");
           for (Metric order : List.of(Metric.COST_USD, Metric.P99_LATENCY_MS)) {
             SpendRequest request = new SpendRequest(from, to, interval, groupBy, tags ? tagFilters : filters, order, 100);
             String name = "analytics.spend." + scopeName + "." + interval.name().toLowerCase() + "."
                 + (grouping.isEmpty() ? "none" : grouping) + "." + order.name().toLowerCase();
             for (SpendSource source : tags ? List.of(SpendSource.RAW) : List.of(SpendSource.RAW, SpendSource.ROLLUP)) {
-              SpendQuery query = new SpendQuery(scope, request, source);
-              print(name + "." + source.name().toLowerCase() + ".rows", query.toSql());
-              print(name + "." + source.name().toLowerCase() + ".totals", query.totalsSql());
+              printReport(name + "." + source.name().toLowerCase(), new SpendQuery(scope, request, source));
             }
           }
         }
@@ -159,17 +154,12 @@ public final class PrintSql {
       Instant nextDay = Instant.ofEpochSecond(D0 + DAY);
       for (Interval interval : List.of(Interval.NONE, Interval.DAY, Interval.WEEK, Interval.MONTH)) {
         for (String grouping : List.of("", "team,model", "environment,provider,operation,status")) {
-          List<Dimension> groupBy = new ArrayList<>();
-          for (String name : grouping.isEmpty() ? new String[0] : grouping.split(",")) {
-            groupBy.add(dim(name));
-          }
+          List<Dimension> groupBy = groupBy(grouping);
           SpendRequest request = new SpendRequest(day, nextDay, interval, groupBy, filters, Metric.P50_LATENCY_MS, 100);
           for (SpendSource source : SpendSource.values()) {
             String name = "analytics.spend_day." + scopeName + "." + interval.name().toLowerCase() + "."
                 + (grouping.isEmpty() ? "none" : grouping) + "." + source.name().toLowerCase();
-            SpendQuery query = new SpendQuery(scope, request, source);
-            print(name + ".rows", query.toSql());
-            print(name + ".totals", query.totalsSql());
+            printReport(name, new SpendQuery(scope, request, source));
           }
         }
       }
@@ -179,8 +169,7 @@ public final class PrintSql {
           Interval.DAY, List.of(dim("team"), dim("model")), filters, Metric.COST_USD, 100);
       for (SpendSource source : List.of(SpendSource.RAW, SpendSource.DAILY)) {
         String name = "analytics.spend_hours." + scopeName + "." + source.name().toLowerCase();
-        print(name + ".rows", new SpendQuery(scope, hours, source).toSql());
-        print(name + ".totals", new SpendQuery(scope, hours, source).totalsSql());
+        printReport(name, new SpendQuery(scope, hours, source));
         for (String dimension : List.of("team", "model", "status")) {
           print("analytics.values_day." + scopeName + "." + dimension + "." + source.name().toLowerCase() + ".list",
               new DimensionValuesQuery(scope, dim(dimension), source).toSql(day, nextDay, filters, "", 50));
@@ -204,9 +193,7 @@ public final class PrintSql {
             String name = "analytics.spend_only." + scopeName + "." + interval.name().toLowerCase() + "."
                 + (grouping.isEmpty() ? "none" : grouping) + "." + order.name().toLowerCase();
             for (SpendSource source : tags ? List.of(SpendSource.RAW) : List.of(SpendSource.RAW, SpendSource.ROLLUP)) {
-              SpendQuery query = new SpendQuery(scope, request, source);
-              print(name + "." + source.name().toLowerCase() + ".rows", query.toSql());
-              print(name + "." + source.name().toLowerCase() + ".totals", query.totalsSql());
+              printReport(name + "." + source.name().toLowerCase(), new SpendQuery(scope, request, source));
             }
           }
         }
@@ -218,9 +205,7 @@ public final class PrintSql {
           for (SpendSource source : SpendSource.values()) {
             String name = "analytics.spend_only_day." + scopeName + "." + interval.name().toLowerCase() + "."
                 + (grouping.isEmpty() ? "none" : grouping) + "." + source.name().toLowerCase();
-            SpendQuery query = new SpendQuery(scope, request, source);
-            print(name + ".rows", query.toSql());
-            print(name + ".totals", query.totalsSql());
+            printReport(name, new SpendQuery(scope, request, source));
           }
         }
       }
@@ -236,6 +221,12 @@ public final class PrintSql {
           invocations.pageSql(from, to, tagFilters, new InvocationCursor(H0 + 3600 + 20, "e4"), 2));
       print("analytics.invocations." + scopeName + ".by_id", invocations.byIdSql("e1"));
     }
+  }
+
+  /** A report's two statements: {@code <name>.rows} and {@code <name>.totals}. */
+  private static void printReport(String name, SpendQuery query) {
+    print(name + ".rows", query.toSql());
+    print(name + ".totals", query.totalsSql());
   }
 
   private static List<Dimension> groupBy(String grouping) {

@@ -3,6 +3,7 @@ package dev.tollgate.edge.publish;
 import dev.tollgate.edge.metrics.EdgeMetrics;
 import dev.tollgate.edge.metrics.LogThrottle;
 import dev.tollgate.event.InvocationEvent;
+import dev.tollgate.event.serde.InvocationEventCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -122,7 +123,7 @@ public final class KafkaEventPublisher implements EventPublisher {
     if (!closing && queue.offer(event)) {
       return true;
     }
-    return spoolOrDrop(key(event), EventEncoder.encode(event), closing ? "shutting down" : "publish queue full");
+    return spoolOrDrop(key(event), InvocationEventCodec.encode(event), closing ? "shutting down" : "publish queue full");
   }
 
   private void run() {
@@ -151,7 +152,7 @@ public final class KafkaEventPublisher implements EventPublisher {
     byte[] key = key(event);
     byte[] value;
     try {
-      value = EventEncoder.encode(event);
+      value = InvocationEventCodec.encode(event);
     } catch (RuntimeException e) {
       metrics.eventDropped();
       failLog.maybeLog(s -> log.warn("event not encoded: error={}, suppressed={}", e.toString(), s));
@@ -259,7 +260,7 @@ public final class KafkaEventPublisher implements EventPublisher {
     List<InvocationEvent> left = new ArrayList<>();
     queue.drainTo(left);
     for (InvocationEvent event : left) {
-      spoolOrDrop(key(event), EventEncoder.encode(event), "shutting down");
+      spoolOrDrop(key(event), InvocationEventCodec.encode(event), "shutting down");
     }
     try {
       // The event it is handling may wait max.block.ms for metadata; it must land before the spool closes.

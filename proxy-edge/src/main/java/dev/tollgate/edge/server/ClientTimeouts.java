@@ -9,8 +9,6 @@ import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.time.Duration;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Slow-client protection for one connection, as nginx's {@code client_header_timeout} and
@@ -24,11 +22,8 @@ import java.util.concurrent.TimeUnit;
  * byte of each request, {@link #messagesWatcher()} after it sees the decoded request, its last
  * body part and the end of the response.
  *
- * <p>A call passes through three timed states, so rather than scheduling and cancelling a task
- * at each (a task, a lambda and two queue operations every time), one check stays scheduled and
- * a state change only moves the deadline: a check that runs before the deadline schedules itself
- * again for the rest, and only a deadline earlier than the pending check reschedules it. A
- * timeout still fires at its deadline, as precisely as the event loop's scheduler allows.
+ * <p>A call passes through three timed states: a state change moves one {@link MovingDeadline}
+ * rather than scheduling and cancelling a task each time.
  *
  * <p>Confined to the connection's event loop.
  */
@@ -48,14 +43,10 @@ final class ClientTimeouts {
   private final long bodyNanos;
   private final long idleNanos;
   private State state = State.HEADERS;
-  /** When the current state times out, on the executor's ticker; meaningful only while {@link #deadlineCtx} is set. */
-  private long deadlineNanos;
   /** The handler context that entered the current timed state (null: no timeout pending). */
   private ChannelHandlerContext deadlineCtx;
-  /** The one pending check, and when it runs. */
-  private ScheduledFuture<?> timer;
-  private long timerNanos;
-  private final Runnable check = this::check;
+  /** Made on the connection's first state, on its event loop. */
+  private MovingDeadline deadline;
   private ChannelFutureListener responseWritten;
 
   ClientTimeouts(Duration header, Duration body, Duration idle) {
@@ -130,38 +121,22 @@ final class ClientTimeouts {
       case IDLE -> idleNanos;
       case EXCHANGE -> 0; // the upstream timeouts govern the exchange itself
     };
+    if (deadline == null) {
+      deadline = new MovingDeadline(ctx.executor(), this::expire);
+    }
     if (nanos <= 0) {
-      deadlineCtx = null; // a pending check finds nothing to expire and is not renewed
+      deadlineCtx = null;
+      deadline.disarm(); // a pending check finds nothing to expire and is not renewed
       return;
     }
-    long now = ctx.executor().ticker().nanoTime();
     deadlineCtx = ctx;
-    deadlineNanos = now + nanos;
-    if (timer != null && timerNanos - deadlineNanos <= 0) {
-      return; // the pending check runs first and schedules itself again for the rest
-    }
-    cancelTimer();
-    schedule(ctx, now, nanos);
+    deadline.arm(nanos);
   }
 
-  private void schedule(ChannelHandlerContext ctx, long now, long nanos) {
-    timerNanos = now + nanos;
-    timer = ctx.executor().schedule(check, nanos, TimeUnit.NANOSECONDS);
-  }
-
-  private void check() {
-    timer = null;
+  private void expire() {
     ChannelHandlerContext ctx = deadlineCtx;
-    if (ctx == null) {
-      return;
-    }
-    long now = ctx.executor().ticker().nanoTime();
-    if (deadlineNanos - now > 0) {
-      schedule(ctx, now, deadlineNanos - now);
-      return;
-    }
     deadlineCtx = null;
-    if (!ctx.channel().isActive()) {
+    if (ctx == null || !ctx.channel().isActive()) {
       return;
     }
     if (state == State.BODY) {
@@ -175,13 +150,8 @@ final class ClientTimeouts {
   /** The connection closed: nothing more times out. */
   private void cancel() {
     deadlineCtx = null;
-    cancelTimer();
-  }
-
-  private void cancelTimer() {
-    if (timer != null) {
-      timer.cancel(false);
-      timer = null;
+    if (deadline != null) {
+      deadline.cancel();
     }
   }
 }

@@ -44,8 +44,6 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,16 +93,8 @@ final class ProxyExchange implements OriginListener {
   private Channel origin;
   private OriginResponseReceiver originReceiver;
   private ResponseObserver observer = ResponseObserver.NONE;
-  /**
-   * The upstream read timeout: one check stays scheduled while the response is read (a new read
-   * moves {@link #readDeadlineNanos}; a check that runs early schedules itself for the rest), and
-   * is cancelled when the exchange ends, so no finished exchange waits in the scheduler.
-   */
-  private ScheduledFuture<?> readTimeout;
-  private long readTimeoutAtNanos;
-  private long readDeadlineNanos;
-  private boolean readDeadlineArmed;
-  private final Runnable readTimeoutCheck = this::onReadTimeout;
+  /** The upstream read timeout: armed while a response part is awaited, moved by each read. */
+  private final MovingDeadline readTimeout;
   private boolean originReadPending;
 
   private boolean requestReceived;
@@ -135,6 +125,7 @@ final class ProxyExchange implements OriginListener {
                 HttpRequest request, String path, String query) {
     this.receiver = receiver;
     this.ctx = ctx;
+    this.readTimeout = new MovingDeadline(ctx.channel().eventLoop(), this::onReadTimeout);
     this.edge = edge;
     this.route = route;
     this.request = request;
@@ -354,47 +345,11 @@ final class ProxyExchange implements OriginListener {
   }
 
   private void armReadTimeout() {
-    long nanos = TimeUnit.MILLISECONDS.toNanos(edge.config.upstreamReadTimeout().toMillis());
-    long now = ctx.channel().eventLoop().ticker().nanoTime();
-    readDeadlineNanos = now + nanos;
-    readDeadlineArmed = true;
-    if (readTimeout != null && readTimeoutAtNanos - readDeadlineNanos <= 0) {
-      return; // the pending check runs first and schedules itself again for the rest
-    }
-    cancelReadTimer();
-    scheduleReadTimeout(now, nanos);
-  }
-
-  private void scheduleReadTimeout(long now, long nanos) {
-    readTimeoutAtNanos = now + nanos;
-    readTimeout = ctx.channel().eventLoop().schedule(readTimeoutCheck, nanos, TimeUnit.NANOSECONDS);
-  }
-
-  /** A response part arrived: the deadline no longer applies (the pending check stays for the next read). */
-  private void disarmReadTimeout() {
-    readDeadlineArmed = false;
-  }
-
-  private void cancelReadTimeout() {
-    readDeadlineArmed = false;
-    cancelReadTimer();
-  }
-
-  private void cancelReadTimer() {
-    if (readTimeout != null) {
-      readTimeout.cancel(false);
-      readTimeout = null;
-    }
+    readTimeout.arm(edge.config.upstreamReadTimeout().toNanos());
   }
 
   private void onReadTimeout() {
-    readTimeout = null;
-    if (finished || !originReadPending || !readDeadlineArmed) {
-      return;
-    }
-    long now = ctx.channel().eventLoop().ticker().nanoTime();
-    if (readDeadlineNanos - now > 0) {
-      scheduleReadTimeout(now, readDeadlineNanos - now);
+    if (finished || !originReadPending) {
       return;
     }
     log.debug("upstream read timed out: provider={}, origin={}", route.provider().name(), route.origin());
@@ -404,7 +359,7 @@ final class ProxyExchange implements OriginListener {
   @Override
   public void onOriginMessage(Object message) {
     originReadPending = false;
-    disarmReadTimeout();
+    readTimeout.disarm();
     if (finished) {
       ReferenceCountUtil.release(message);
       return;
@@ -611,7 +566,7 @@ final class ProxyExchange implements OriginListener {
   }
 
   private void releaseOrigin(boolean reusable) {
-    cancelReadTimeout();
+    readTimeout.cancel();
     if (origin == null) {
       return;
     }
@@ -631,7 +586,7 @@ final class ProxyExchange implements OriginListener {
     }
     finished = true;
     outcome = finalOutcome;
-    cancelReadTimeout();
+    readTimeout.cancel();
     HttpContent pending;
     while ((pending = pendingRequestContent.poll()) != null) {
       pending.release();
