@@ -7,6 +7,7 @@ import dev.tollgate.analytics.query.Metrics;
 import dev.tollgate.analytics.query.SpendRequest;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
@@ -20,7 +21,7 @@ import java.util.Set;
 final class MetricsOutput {
 
   /** Field names encoded once: a report writes them for every row. */
-  private static final SerializedString[] FIELD_NAMES = java.util.Arrays.stream(Metric.values())
+  private static final SerializedString[] FIELD_NAMES = Arrays.stream(Metric.values())
       .map(metric -> new SerializedString(metric.field())).toArray(SerializedString[]::new);
 
   private MetricsOutput() {}

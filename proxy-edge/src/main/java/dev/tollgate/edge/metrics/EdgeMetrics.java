@@ -15,9 +15,8 @@ import java.util.function.LongSupplier;
  */
 public final class EdgeMetrics {
 
-  private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
-  /** The counter of each label set, found per call without building its label string. */
-  private final Map<RequestKey, LongAdder> requestCounters = new ConcurrentHashMap<>();
+  /** Keyed by the label values, so a call finds its counter without building the label string. */
+  private final Map<RequestKey, LongAdder> requests = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> events = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> estimates = new ConcurrentHashMap<>();
   private final LongAdder tagsDropped = new LongAdder();
@@ -31,9 +30,9 @@ public final class EdgeMetrics {
   /** One proxied request finished with {@code status} ({@code outcome} = ok, timeout, ...). */
   public void requestCompleted(String provider, int status, String outcome) {
     RequestKey key = new RequestKey(provider, status, outcome);
-    LongAdder counter = requestCounters.get(key);
+    LongAdder counter = requests.get(key);
     if (counter == null) {
-      counter = requestCounters.computeIfAbsent(key, k -> requests.computeIfAbsent(k.labels(), l -> new LongAdder()));
+      counter = requests.computeIfAbsent(key, k -> new LongAdder());
     }
     counter.increment();
   }
@@ -118,7 +117,9 @@ public final class EdgeMetrics {
     StringBuilder out = new StringBuilder(1024);
     out.append("# HELP edge_requests_total Proxied requests by provider, status and outcome.\n");
     out.append("# TYPE edge_requests_total counter\n");
-    new TreeMap<>(requests).forEach((labels, n) ->
+    Map<String, LongAdder> byLabels = new TreeMap<>();
+    requests.forEach((key, n) -> byLabels.put(key.labels(), n));
+    byLabels.forEach((labels, n) ->
         out.append("edge_requests_total{").append(labels).append("} ").append(n.sum()).append('\n'));
     out.append("# HELP edge_events_total Invocation events by publish result.\n");
     out.append("# TYPE edge_events_total counter\n");
