@@ -1,5 +1,6 @@
 package dev.tollgate.job.sink;
 
+import dev.tollgate.clickhouse.SpendRollup;
 import dev.tollgate.job.row.Invocation;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -20,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * row, and always in {@link #flush(boolean)}.
  *
  * <p>Raw rows are idempotent, so they are written early, for freshness; the hourly rollups are
- * not written here: {@link #prepareCommit} hands the ids written since the previous checkpoint to
- * the {@link SpendBatchCommitter} as one {@link SpendBatch}, committed only when the checkpoint
+ * not written here: the writer sums them as rows pass ({@link BatchRollup}), and
+ * {@link #prepareCommit} hands the ids written since the previous checkpoint and their rollup rows
+ * to the {@link SpendBatchCommitter} as one {@link SpendBatch}, committed only when the checkpoint
  * completes.
  *
  * <p>Order: write to ClickHouse, then let the checkpoint commit the Kafka offsets. Flink calls
@@ -51,6 +53,7 @@ final class ClickHouseSinkWriter implements CommittingSinkWriter<Invocation, Spe
   // Every row written since the last prepareCommit (inserted or still buffered): the next batch.
   private final List<String> batchIds = new ArrayList<>();
   private long[] batchTs = new long[1024];
+  private final BatchRollup batchRollup = new BatchRollup();
 
   ClickHouseSinkWriter(RowInserter inserter, ClickHouseSinkSettings settings, ProcessingTimeService time,
       LongSupplier clockMillis, Counter rowsWritten, Counter batchesWritten) {
@@ -75,6 +78,7 @@ final class ClickHouseSinkWriter implements CommittingSinkWriter<Invocation, Spe
     }
     batchTs[batchIds.size()] = row.tsSeconds();
     batchIds.add(row.eventId);
+    batchRollup.add(row);
     if (bufferedRows >= maxRows) {
       insertBuffered();
     } else if (!timerPending) {
@@ -99,8 +103,15 @@ final class ClickHouseSinkWriter implements CommittingSinkWriter<Invocation, Spe
     if (batchIds.isEmpty()) {
       return List.of();
     }
-    SpendBatch batch = new SpendBatch(batchIds.toArray(String[]::new), Arrays.copyOf(batchTs, batchIds.size()));
+    String batchId = SpendRollup.batchIdOf(batchIds);
+    RowBinaryBuffer rollup = new RowBinaryBuffer(batchRollup.rows() * 256);
+    // version = hand-over time: a re-commit after a restore writes the same rows under the same
+    // version, and a later rebuild (re-pricing) of the batch wins over both.
+    batchRollup.encode(batchId, clockMillis.getAsLong(), rollup);
+    SpendBatch batch = new SpendBatch(batchId, batchIds.toArray(String[]::new),
+        Arrays.copyOf(batchTs, batchIds.size()), rollup.toByteArray(), batchRollup.rows());
     batchIds.clear();
+    batchRollup.clear();
     return List.of(batch);
   }
 

@@ -28,6 +28,11 @@ final class RowBinaryBuffer {
     size = 0;
   }
 
+  /** A copy of the buffered bytes. */
+  byte[] toByteArray() {
+    return Arrays.copyOf(bytes, size);
+  }
+
   /** The buffered bytes, without copying; valid until the next write or clear. */
   InputStream asInputStream() {
     return new ByteArrayInputStream(bytes, 0, size);

@@ -6,9 +6,14 @@ import java.util.Objects;
 
 /**
  * The committable of the ClickHouse sink: the event ids one sink subtask wrote to
- * {@code invocations} between two checkpoints, with each event's {@code ts}. Its id is
- * {@link SpendRollup#batchIdOf} of the ids, so the same batch committed twice (after a restore)
- * carries the same id and its rollup rows replace their twins.
+ * {@code invocations} between two checkpoints, with each event's {@code ts}, and the batch's hourly
+ * rollup rows as the writer summed them ({@link BatchRollup}, RowBinary in
+ * {@link BatchRollup#COLUMNS} order). Its id is {@link SpendRollup#batchIdOf} of the ids, so the
+ * same batch committed twice (after a restore) carries the same id and its rollup rows replace
+ * their twins.
+ *
+ * <p>A batch restored from a checkpoint written before rollups were summed in the writer (committable
+ * format 1 or 2) has no rollup rows: the committer computes them from {@code invocations}.
  *
  * <p>Immutable after construction (the arrays are not copied: callers hand them over).
  */
@@ -17,12 +22,19 @@ public final class SpendBatch {
   private final String batchId;
   private final String[] eventIds;
   private final long[] tsSeconds;
+  private final byte[] rollupRows;
+  private final int rollupRowCount;
 
+  /** A batch without rollup rows (tests; the committer computes them from raw rows). */
   SpendBatch(String[] eventIds, long[] tsSeconds) {
-    this(SpendRollup.batchIdOf(Arrays.asList(eventIds)), eventIds, tsSeconds);
+    this(SpendRollup.batchIdOf(Arrays.asList(eventIds)), eventIds, tsSeconds, null, 0);
   }
 
-  SpendBatch(String batchId, String[] eventIds, long[] tsSeconds) {
+  /**
+   * @param rollupRows the encoded rollup rows, or null when the batch has none (format 1 and 2)
+   * @param rollupRowCount how many rows {@code rollupRows} holds
+   */
+  SpendBatch(String batchId, String[] eventIds, long[] tsSeconds, byte[] rollupRows, int rollupRowCount) {
     this.batchId = Objects.requireNonNull(batchId, "batchId");
     this.eventIds = Objects.requireNonNull(eventIds, "eventIds");
     this.tsSeconds = Objects.requireNonNull(tsSeconds, "tsSeconds");
@@ -30,6 +42,12 @@ public final class SpendBatch {
       throw new IllegalArgumentException("eventIds, tsSeconds: lengths " + eventIds.length + ", "
           + tsSeconds.length + " (expected: equal and > 0)");
     }
+    if (rollupRows == null ? rollupRowCount != 0 : rollupRowCount <= 0 || rollupRows.length == 0) {
+      throw new IllegalArgumentException("rollup rows: " + rollupRowCount + " in "
+          + (rollupRows == null ? "none" : rollupRows.length + " bytes") + " (expected: none, or > 0 rows)");
+    }
+    this.rollupRows = rollupRows;
+    this.rollupRowCount = rollupRowCount;
   }
 
   public String batchId() {
@@ -48,6 +66,20 @@ public final class SpendBatch {
     return tsSeconds[i];
   }
 
+  /** True when the batch carries its rollup rows (every batch the current writer hands over). */
+  boolean hasRollupRows() {
+    return rollupRows != null;
+  }
+
+  /** The encoded rollup rows (not copied: do not modify); null when {@link #hasRollupRows} is false. */
+  byte[] rollupRows() {
+    return rollupRows;
+  }
+
+  int rollupRowCount() {
+    return rollupRowCount;
+  }
+
   /** The number of distinct event ids (a batch never repeats one, but its rollup counts each once anyway). */
   long distinctEvents() {
     return Arrays.stream(eventIds).distinct().count();
@@ -64,7 +96,8 @@ public final class SpendBatch {
   @Override
   public boolean equals(Object o) {
     return o instanceof SpendBatch other && batchId.equals(other.batchId)
-        && Arrays.equals(eventIds, other.eventIds) && Arrays.equals(tsSeconds, other.tsSeconds);
+        && Arrays.equals(eventIds, other.eventIds) && Arrays.equals(tsSeconds, other.tsSeconds)
+        && Arrays.equals(rollupRows, other.rollupRows) && rollupRowCount == other.rollupRowCount;
   }
 
   @Override
@@ -74,6 +107,6 @@ public final class SpendBatch {
 
   @Override
   public String toString() {
-    return "SpendBatch{batchId=" + batchId + ", events=" + eventIds.length + "}";
+    return "SpendBatch{batchId=" + batchId + ", events=" + eventIds.length + ", rollupRows=" + rollupRowCount + "}";
   }
 }

@@ -5,8 +5,11 @@ import com.clickhouse.client.api.insert.InsertResponse;
 import com.clickhouse.data.ClickHouseFormat;
 import dev.tollgate.clickhouse.ClickHouseClients;
 import dev.tollgate.clickhouse.SpendRollup;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.apache.flink.api.connector.sink2.Committer;
@@ -16,18 +19,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Commits {@link SpendBatch}es once their checkpoint completes: records the batch's event ids in
- * {@code spend_batch_events}, then writes its hourly rollup rows with
- * {@link SpendRollup#insertBatchSql} under the batch's deterministic id (checked to hold every
- * event of the batch, recomputed while it does not), then lets the
- * {@link DaySealer} recompute the sealed days the batch reaches and seal closed days.
+ * {@code spend_batch_events}, then inserts its hourly rollup rows (summed by the writer) under the
+ * batch's deterministic id, then lets the {@link DaySealer} recompute the sealed days the batch
+ * reaches and seal closed days. A batch restored from an older checkpoint carries no rollup rows:
+ * they are computed from its raw rows with {@link SpendRollup#insertBatchSql} (checked to hold
+ * every event of the batch, recomputed while they do not).
  *
  * <p>Invariant (exactly-once rollups): a batch's raw rows are in {@code invocations} before its
  * committable exists (the writer inserts them in {@code flush}, which Flink calls before
  * {@code prepareCommit}); the rollup of a batch is written only here, after the checkpoint that
  * holds the batch (and the dedup state and Kafka offsets that go with it) completed. A batch
  * committed again (a restore from that checkpoint, a retry) writes the same rows under the same
- * keys, which replace their twins. A failed commit throws: the job restarts from the checkpoint
- * and commits the batch again, rather than leave a hole.
+ * keys and version, which replace their twins. A failed commit throws: the job restarts from the
+ * checkpoint and commits the batch again, rather than leave a hole.
  *
  * <p>Called by Flink on the committer's task thread only; the client is thread-safe.
  */
@@ -73,7 +77,12 @@ final class SpendBatchCommitter implements Committer<SpendBatch> {
       long started = System.nanoTime();
       long now = clockMillis.getAsLong();
       insertEventIds(batch, now / 1000);
-      writeRollup(batch, now);
+      if (batch.hasRollupRows()) {
+        insert(SpendRollup.TABLE, BatchRollup.COLUMNS, new ByteArrayInputStream(batch.rollupRows()),
+            batch.rollupRowCount() + " rollup rows of batch " + batch.batchId());
+      } else {
+        writeRollupFromRawRows(batch, now);
+      }
       // After the rollup rows: a sealed day this batch reaches is recomputed with them in.
       sealer.afterCommit(batch);
       batchesCommitted.inc();
@@ -85,13 +94,14 @@ final class SpendBatchCommitter implements Committer<SpendBatch> {
   }
 
   /**
-   * Writes the batch's rollup rows and checks they hold every event of the batch. With replicated
+   * Writes the rollup rows of a batch that carries none (restored from a committable format before
+   * 3) from its raw rows, and checks they hold every event of the batch. With replicated
    * ClickHouse the INSERT … SELECT may read a replica that has not yet received some of the
    * batch's raw rows (they were inserted on another replica moments ago); a short rollup is
    * recomputed, under a higher version, until it is complete. Still short after the last attempt:
    * the commit fails and Flink retries it from the checkpoint, rather than leave a rollup short.
    */
-  private void writeRollup(SpendBatch batch, long firstVersion) throws IOException, InterruptedException {
+  private void writeRollupFromRawRows(SpendBatch batch, long firstVersion) throws IOException, InterruptedException {
     long expected = batch.distinctEvents();
     long version = firstVersion;
     long held = -1;
@@ -122,17 +132,21 @@ final class SpendBatchCommitter implements Committer<SpendBatch> {
       rows.string(batch.eventId(i));
       rows.uint32(committedAtSeconds);
     }
-    String table = database + "." + SpendRollup.BATCH_EVENTS_TABLE;
-    try (InsertResponse ignored = client
-        .insert(table, SpendRollup.BATCH_EVENTS_COLUMNS, rows.asInputStream(), ClickHouseFormat.RowBinary)
+    insert(SpendRollup.BATCH_EVENTS_TABLE, SpendRollup.BATCH_EVENTS_COLUMNS, rows.asInputStream(),
+        batch.size() + " event ids of batch " + batch.batchId());
+  }
+
+  private void insert(String tableName, List<String> columns, InputStream rowBinary, String what)
+      throws IOException, InterruptedException {
+    String table = database + "." + tableName;
+    try (InsertResponse ignored = client.insert(table, columns, rowBinary, ClickHouseFormat.RowBinary)
         .get(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
       // Complete once the response arrives.
     } catch (InterruptedException e) {
       throw e;
     } catch (Exception e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
-      throw new IOException("insert of " + batch.size() + " batch event ids into " + table + " failed: "
-          + cause.getMessage(), cause);
+      throw new IOException("insert of " + what + " into " + table + " failed: " + cause.getMessage(), cause);
     }
   }
 

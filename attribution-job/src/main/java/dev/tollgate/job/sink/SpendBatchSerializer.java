@@ -7,17 +7,18 @@ import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 
 /**
- * Checkpoint format of {@link SpendBatch}: batch id, count, then (event id, ts) pairs. Version 2
- * writes each event id with {@link EventIdSerializer} (17 bytes for the edge's UUIDs, in one
- * write; pending committables are written again at every checkpoint); version 1 wrote them with
- * {@code writeUTF} and is still read. A committable restored from a checkpoint must read back
- * exactly the same batch.
+ * Checkpoint format of {@link SpendBatch}: batch id, count, (event id, ts) pairs, then the rollup
+ * rows (row count, byte length, the RowBinary bytes). Event ids are written with
+ * {@link EventIdSerializer} (17 bytes for the edge's UUIDs, in one write; pending committables are
+ * written again at every checkpoint). Older versions are still read: version 2 had no rollup rows,
+ * version 1 also wrote the ids with {@code writeUTF}. A committable restored from a checkpoint must
+ * read back exactly the same batch.
  *
  * <p>Stateless and thread-safe.
  */
 final class SpendBatchSerializer implements SimpleVersionedSerializer<SpendBatch> {
 
-  static final int VERSION = 2;
+  static final int VERSION = 3;
 
   @Override
   public int getVersion() {
@@ -33,13 +34,21 @@ final class SpendBatchSerializer implements SimpleVersionedSerializer<SpendBatch
       EventIdSerializer.INSTANCE.serialize(batch.eventId(i), out);
       out.writeLong(batch.tsSeconds(i));
     }
+    if (batch.hasRollupRows()) {
+      out.writeInt(batch.rollupRowCount());
+      out.writeInt(batch.rollupRows().length);
+      out.write(batch.rollupRows());
+    } else {
+      out.writeInt(0);
+      out.writeInt(0);
+    }
     return out.getCopyOfBuffer();
   }
 
   @Override
   public SpendBatch deserialize(int version, byte[] serialized) throws IOException {
-    if (version != 1 && version != VERSION) {
-      throw new IOException("spend batch format version: " + version + " (expected: 1 or " + VERSION + ")");
+    if (version < 1 || version > VERSION) {
+      throw new IOException("spend batch format version: " + version + " (expected: 1 to " + VERSION + ")");
     }
     DataInputDeserializer in = new DataInputDeserializer(serialized);
     String batchId = in.readUTF();
@@ -50,6 +59,12 @@ final class SpendBatchSerializer implements SimpleVersionedSerializer<SpendBatch
       ids[i] = version == 1 ? in.readUTF() : EventIdSerializer.INSTANCE.deserialize(in);
       ts[i] = in.readLong();
     }
-    return new SpendBatch(batchId, ids, ts);
+    if (version < 3) {
+      return new SpendBatch(batchId, ids, ts, null, 0);
+    }
+    int rollupRowCount = in.readInt();
+    byte[] rollupRows = new byte[in.readInt()];
+    in.readFully(rollupRows);
+    return new SpendBatch(batchId, ids, ts, rollupRowCount == 0 ? null : rollupRows, rollupRowCount);
   }
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tollgate.job.TestEvents;
+import dev.tollgate.job.row.Invocation;
+import dev.tollgate.job.workflow.EventIdSerializer;
 import java.io.IOException;
 import java.time.Duration;
 import dev.tollgate.clickhouse.SpendRollup;
@@ -142,14 +144,33 @@ class ClickHouseSinkWriterTest {
       assertThat(batch.size()).isEqualTo(4);
       assertThat(batch.batchId()).isEqualTo(SpendRollup.batchIdOf(List.of("e-0", "e-1", "e-2", "e-3")));
       assertThat(batch.minTsSeconds()).isEqualTo(TestEvents.RECEIVED_AT_US / 1_000_000);
+      assertThat(batch.rollupRowCount()).as("one group: same tenant, hour and dimensions").isEqualTo(1);
     });
     assertThat(writer.prepareCommit()).as("nothing written since").isEmpty();
   }
 
   @Test
+  void eachGroupOfTheBatchBecomesOneRollupRowInTheRollupTablesColumnOrder() throws Exception {
+    Invocation other = TestEvents.row("e-x", "gpt-4o");
+    other.team = "other";
+    write(2);
+    writer.write(other, null);
+
+    assertThat(writer.prepareCommit()).singleElement()
+        .satisfies(batch -> assertThat(batch.rollupRowCount()).isEqualTo(2));
+    assertThat(BatchRollup.COLUMNS).containsExactly("tenant", "hour", "team", "user", "service", "environment",
+        "provider", "model", "key_fingerprint", "operation", "status_code", "requests", "errors",
+        "unpriced_requests", "input_tokens", "cache_read_input_tokens", "cache_write_input_tokens",
+        "cache_write_1h_input_tokens", "output_tokens", "reasoning_tokens", "cost_nanos", "latency_buckets",
+        "latency_counts", "ttft_buckets", "ttft_counts", "batch_id", "version");
+  }
+
+  @Test
   void batchesSurviveTheCheckpointFormat() throws Exception {
     String uuid = "0b8e4f2a-93c1-4d7e-8f00-5a6b7c8d9e0f";
-    SpendBatch batch = new SpendBatch(new String[] {"a", "b\u00e9", uuid}, new long[] {10, 3_700, 20});
+    String[] ids = {"a", "b\u00e9", uuid};
+    SpendBatch batch = new SpendBatch(SpendRollup.batchIdOf(List.of(ids)), ids, new long[] {10, 3_700, 20},
+        new byte[] {1, 2, 3, 4, 5}, 2);
     SpendBatchSerializer serializer = new SpendBatchSerializer();
 
     SpendBatch back = serializer.deserialize(serializer.getVersion(), serializer.serialize(batch));
@@ -157,7 +178,30 @@ class ClickHouseSinkWriterTest {
     assertThat(back).isEqualTo(batch);
     assertThat(back.batchId()).isEqualTo(SpendRollup.batchIdOf(List.of("b\u00e9", uuid, "a")));
     assertThat(back.maxTsSeconds()).isEqualTo(3_700);
-    assertThatThrownBy(() -> serializer.deserialize(99, new byte[0])).hasMessageContaining("expected: 1 or 2");
+    assertThat(back.rollupRows()).containsExactly(1, 2, 3, 4, 5);
+    assertThat(back.rollupRowCount()).isEqualTo(2);
+    SpendBatch withoutRollup = new SpendBatch(ids, new long[] {10, 3_700, 20});
+    assertThat(serializer.deserialize(serializer.getVersion(), serializer.serialize(withoutRollup)))
+        .isEqualTo(withoutRollup);
+    assertThatThrownBy(() -> serializer.deserialize(99, new byte[0])).hasMessageContaining("expected: 1 to 3");
+  }
+
+  @Test
+  void readsBatchesCheckpointedInTheSecondFormatAsBatchesWithoutRollupRows() throws Exception {
+    String uuid = "0b8e4f2a-93c1-4d7e-8f00-5a6b7c8d9e0f";
+    SpendBatch batch = new SpendBatch(new String[] {uuid, "x"}, new long[] {5, 6});
+    DataOutputSerializer v2 = new DataOutputSerializer(64);
+    v2.writeUTF(batch.batchId());
+    v2.writeInt(2);
+    EventIdSerializer.INSTANCE.serialize(uuid, v2);
+    v2.writeLong(5);
+    EventIdSerializer.INSTANCE.serialize("x", v2);
+    v2.writeLong(6);
+
+    SpendBatch back = new SpendBatchSerializer().deserialize(2, v2.getCopyOfBuffer());
+
+    assertThat(back).isEqualTo(batch);
+    assertThat(back.hasRollupRows()).isFalse();
   }
 
   @Test

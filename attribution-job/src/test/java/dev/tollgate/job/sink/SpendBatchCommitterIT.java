@@ -4,19 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tollgate.clickhouse.SpendRollup;
+import dev.tollgate.job.TestEvents;
+import dev.tollgate.job.row.Invocation;
 import dev.tollgate.testkit.ClickHouseExtension;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.Committer.CommitRequest;
 import org.apache.flink.metrics.SimpleCounter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The committer on a real ClickHouse: rollups that hold every event of their batch even when raw
- * rows become readable late, closed days sealed, late batches folded into sealed days.
+ * The committer on a real ClickHouse: the rollup rows the writer sums equal those ClickHouse
+ * computes from the raw rows; rollups computed from raw rows (batches restored from an older
+ * checkpoint) hold every event of their batch even when raw rows become readable late; closed days
+ * sealed, late batches folded into sealed days.
  */
 class SpendBatchCommitterIT {
 
@@ -91,6 +98,87 @@ class SpendBatchCommitterIT {
         .hasMessageContaining("holds 2 of its 3 events after 3 attempts");
     committer.close();
     impatient.close();
+  }
+
+  @Test
+  void rollupRowsSummedByTheWriterEqualTheRowsClickHouseComputesFromTheRawRows() throws Exception {
+    long day = D0 - 60 * DAY; // away from the days the other tests seal
+    clock.set((day + DAY / 2) * 1000);
+    ClickHouseSinkWriter writer = new ClickHouseSinkWriter(new ClickHouseRowInserter(settings()), settings(),
+        new NoTimers(), clock::get, new SimpleCounter(), new SimpleCounter());
+    Random random = new Random(7);
+    for (int i = 0; i < 3_000; i++) {
+      writer.write(randomRow("r" + i, day, random), null);
+    }
+    SpendBatch batch = writer.prepareCommit().iterator().next();
+    assertThat(batch.hasRollupRows()).isTrue();
+    SpendBatchCommitter committer = new SpendBatchCommitter(settings(), clock::get, new SimpleCounter());
+    commit(committer, batch);
+
+    // The same batch's ids under another batch id, rolled up by ClickHouse from invocations.
+    clickhouse.execute("INSERT INTO spend_batch_events (batch_id, hour, event_id, committed_at) SELECT 'b-sql', hour,"
+        + " event_id, committed_at FROM spend_batch_events WHERE batch_id = '" + batch.batchId() + "'");
+    clickhouse.execute(SpendRollup.insertBatchSql(clickhouse.database(), "b-sql", 1, day, day + 2 * DAY));
+
+    List<List<String>> summed = rollupRows(batch.batchId());
+    assertThat(summed).hasSize(batch.rollupRowCount()).hasSizeGreaterThan(100);
+    assertThat(summed).isEqualTo(rollupRows("b-sql"));
+    assertThat(summed.stream().mapToLong(row -> Long.parseLong(row.get(SpendRollup.GROUP_COLUMNS.size()))).sum())
+        .isEqualTo(3_000);
+    writer.close();
+    committer.close();
+  }
+
+  /** Rows of every shape the rollup treats differently: hours, groups, errors, unpriced, no first token. */
+  private static Invocation randomRow(String eventId, long day, Random random) {
+    Invocation row = TestEvents.row(eventId, "model-" + random.nextInt(3));
+    row.receivedAtUs = (day + random.nextInt(30 * 3600)) * 1_000_000L + random.nextInt(1_000_000);
+    row.tenant = random.nextInt(5) == 0 ? "globex" : "acme";
+    row.team = random.nextBoolean() ? "search" : "";
+    row.user = "u" + random.nextInt(4);
+    row.service = random.nextInt(3) == 0 ? null : "svc";
+    row.keyFingerprint = random.nextBoolean() ? "k1" : "k2";
+    row.operation = random.nextBoolean() ? "chat" : "embeddings";
+    row.statusCode = random.nextInt(6) == 0 ? 429 : 200;
+    row.outcome = random.nextInt(8) == 0 ? "client_disconnected" : "ok";
+    row.durationUs = random.nextInt(10) == 0 ? 900_000_000L : duration(random);
+    row.ttftUs = random.nextInt(4) == 0 ? null : Long.valueOf(duration(random));
+    row.costNanos = random.nextInt(5) == 0 ? null : Long.valueOf(random.nextInt(5_000_000));
+    row.inputTokens = random.nextInt(100_000);
+    row.cacheReadInputTokens = random.nextInt(1_000);
+    row.cacheWriteInputTokens = random.nextInt(1_000);
+    row.cacheWrite1hInputTokens = random.nextInt(100);
+    row.outputTokens = random.nextInt(5_000);
+    row.reasoningTokens = random.nextInt(500);
+    return row;
+  }
+
+  /** Half on a bucket bound or just past it (where the Java and SQL bucketing must agree), half anywhere. */
+  private static long duration(Random random) {
+    if (random.nextBoolean()) {
+      return random.nextInt(4_000_000);
+    }
+    return SpendRollup.bucketUpperBoundMicros(random.nextInt(SpendRollup.BUCKETS)) + random.nextInt(2);
+  }
+
+  /** A batch's rollup rows (group and metric columns), sorted by group. */
+  private static List<List<String>> rollupRows(String batchId) {
+    String groups = String.join(", ", SpendRollup.GROUP_COLUMNS);
+    return clickhouse.queryRows("SELECT " + groups + ", " + String.join(", ", SpendRollup.METRIC_COLUMNS)
+        + " FROM spend_hourly_batches FINAL WHERE batch_id = '" + batchId + "' ORDER BY " + groups);
+  }
+
+  /** The writer's delay timer never fires: the test hands the batch over itself. */
+  private static final class NoTimers implements ProcessingTimeService {
+    @Override
+    public long getCurrentProcessingTime() {
+      return 0;
+    }
+
+    @Override
+    public ScheduledFuture<?> registerTimer(long timestamp, ProcessingTimeCallback callback) {
+      return null;
+    }
   }
 
   private static ClickHouseSinkSettings settings() {

@@ -127,6 +127,9 @@ public final class SpendRollup {
         3_000_000, 5_000_000, 7_500_000, 10_000_000, 15_000_000, 20_000_000, 30_000_000,
         60_000_000, 120_000_000, 300_000_000, 600_000_000};
 
+    /** The number of duration buckets: {@code 0..BUCKETS-1}, the last one the overflow bucket. */
+    public static final int BUCKETS = BOUNDS_MICROS.length + 1;
+
     private static final Pattern BATCH_ID = Pattern.compile("[A-Za-z0-9_.:-]{1,200}");
 
     private SpendRollup() {
@@ -219,7 +222,7 @@ public final class SpendRollup {
         if (!(q > 0 && q <= 1)) {
             throw new IllegalArgumentException("q: " + q + " (expected: 0 < q <= 1)");
         }
-        long[] perBucket = new long[BOUNDS_MICROS.length + 1];
+        long[] perBucket = new long[BUCKETS];
         long total = 0;
         for (int i = 0; i < buckets.length; i++) {
             perBucket[buckets[i]] += counts[i];
