@@ -142,7 +142,11 @@ public final class AttributionJob {
 
   private static void configure(StreamExecutionEnvironment env, AttributionConfig config) {
     Configuration flink = new Configuration();
-    flink.set(StateBackendOptions.STATE_BACKEND, "hashmap");
+    flink.set(StateBackendOptions.STATE_BACKEND, config.stateBackend());
+    // RocksDB: a checkpoint uploads the files written since the previous one, not every
+    // remembered id (the heap backend writes them all, every checkpoint).
+    flink.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS,
+        AttributionConfig.STATE_BACKEND_ROCKSDB.equals(config.stateBackend()));
     flink.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
     flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.checkpointUri());
     // Kept when the job is cancelled or its process stops, so the next start can resume from it.

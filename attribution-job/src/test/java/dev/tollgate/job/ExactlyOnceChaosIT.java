@@ -141,7 +141,9 @@ class ExactlyOnceChaosIT {
         """.formatted(kafka.bootstrapServers(), topic, clickhouse.httpUrl(), clickhouse.database()), Map.of()));
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     Configuration flinkConfig = new Configuration();
-    flinkConfig.set(StateBackendOptions.STATE_BACKEND, "hashmap");
+    // The job's default state backend, as AttributionJob configures it.
+    flinkConfig.set(StateBackendOptions.STATE_BACKEND, config.stateBackend());
+    flinkConfig.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
     flinkConfig.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
     flinkConfig.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
     flinkConfig.set(PipelineOptions.GENERIC_TYPES, false);

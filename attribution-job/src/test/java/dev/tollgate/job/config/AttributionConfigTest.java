@@ -29,6 +29,7 @@ class AttributionConfigTest {
     assertThat(config.parallelism()).isEqualTo(1);
     assertThat(config.priceCatalog()).isEmpty();
     assertThat(config.checkpointUri()).startsWith("file:/").endsWith("/attribution-job/.tollgate/flink/checkpoints");
+    assertThat(config.stateBackend()).isEqualTo("rocksdb");
   }
 
   @Test
@@ -38,14 +39,16 @@ class AttributionConfigTest {
           bootstrap_servers: 127.0.0.1:1
         job:
           checkpoint_dir: s3://bucket/checkpoints
-        """, Map.of("TOLLGATE_JOB_SINK_MAX_ROWS", "50", "TOLLGATE_JOB_DEDUP_TTL", "2h")));
+        """, Map.of("TOLLGATE_JOB_SINK_MAX_ROWS", "50", "TOLLGATE_JOB_DEDUP_TTL", "2h",
+            "TOLLGATE_JOB_STATE_BACKEND", "hashmap")));
 
     assertThat(config.dedupTtl()).isEqualTo(Duration.ofHours(2));
+    assertThat(config.stateBackend()).isEqualTo("hashmap");
     assertThat(config.directoryTopic()).isEqualTo("tollgate.directory");
     assertThat(config.pricesTopic()).isEqualTo("tollgate.prices");
     assertThat(config.edgeDefaultTenant()).isEqualTo("default");
     assertThat(config.sinkMaxRows()).isEqualTo(50);
-    assertThat(config.sinkMaxDelay()).isEqualTo(Duration.ofMillis(500));
+    assertThat(config.sinkMaxDelay()).isEqualTo(Duration.ofSeconds(1));
     assertThat(config.checkpointUri()).isEqualTo("s3://bucket/checkpoints");
   }
 
@@ -64,6 +67,7 @@ class AttributionConfigTest {
         job:
           parallelism: 0
           dedup_ttl: forever
+          state_backend: memory
           sink:
             max_rowz: 10
         """, Map.of())))
@@ -75,6 +79,7 @@ class AttributionConfigTest {
         .hasMessageContaining("clickhouse.database: bad-name")
         .hasMessageContaining("job.parallelism: 0")
         .hasMessageContaining("job.dedup_ttl: forever")
+        .hasMessageContaining("job.state_backend: memory")
         .hasMessageContaining("job.sink.max_rowz: unknown key");
   }
 

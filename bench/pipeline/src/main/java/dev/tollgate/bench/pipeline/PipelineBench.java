@@ -53,8 +53,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *
  * <p>Environment: {@code EVENTS} (1,000,000), {@code RATE} (10,000/s), {@code FRESHNESS_SECONDS}
  * (30), and any {@code TOLLGATE_*} override of the job's configuration (e.g.
- * {@code TOLLGATE_JOB_PARALLELISM}); {@code STATE_BACKEND=rocksdb} compares the job with its state
- * in RocksDB (incremental checkpoints). Single-threaded apart from the producer's callbacks and the
+ * {@code TOLLGATE_JOB_PARALLELISM}; {@code TOLLGATE_JOB_STATE_BACKEND=hashmap} compares the job with
+ * its state on the heap). Single-threaded apart from the producer's callbacks and the
  * poller.
  */
 public final class PipelineBench {
@@ -70,13 +70,25 @@ public final class PipelineBench {
 
   private PipelineBench() {}
 
-  /** A UUID-shaped id, as the edge makes them: {@code 0000000p-0000-4000-8000-<i in hex>}. */
+  /**
+   * A random-looking version-4 UUID, as the edge makes them, but reproducible and tagged with its
+   * phase: {@code 0000000p-xxxx-4xxx-8xxx-xxxxxxxxxxxx}, the x's a mix of {@code i}. Random ids are
+   * what ClickHouse sorts and the job's state stores in production (sequential ones compress and
+   * sort far better than real ones).
+   */
   static String eventId(int phase, int i) {
-    char[] id = (phasePrefix(phase) + "0000-4000-8000-000000000000").toCharArray();
-    for (int at = id.length - 1; i != 0; at--, i >>>= 4) {
-      id[at] = Character.forDigit(i & 0xf, 16);
-    }
-    return new String(id);
+    long a = mix(((long) phase << 32) | (i & 0xffffffffL));
+    long b = mix(a);
+    String hex = String.format("%016x%016x", a, b);
+    return phasePrefix(phase) + hex.substring(0, 4) + "-4" + hex.substring(4, 7) + "-8" + hex.substring(7, 10)
+        + "-" + hex.substring(10, 22);
+  }
+
+  /** SplitMix64's finaliser: a bijection that spreads every input bit over the output. */
+  private static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+    return z ^ (z >>> 31);
   }
 
   private static String phasePrefix(int phase) {
@@ -105,7 +117,6 @@ public final class PipelineBench {
             checkpoint_interval: 2s
             parallelism: 2
             checkpoint_dir: "%s"
-            sink: {max_rows: 10000, max_delay: 500ms}
           """.formatted(kafka.bootstrapServers(), clickhouse.httpUrl(), database,
           work.resolve("checkpoints").toUri()), System.getenv()));
       System.out.println("# config: " + config);
@@ -128,6 +139,13 @@ public final class PipelineBench {
               SavepointFormatType.CANONICAL).get();
           return () -> job[0] = startJob(config, savepoint);
         });
+        // Every event id seen is remembered (24 h TTL): warm-up, two phases of N, the freshness run.
+        long remembered = 1_000 + 2L * events + (long) rate * freshnessSeconds;
+        Thread.sleep(config.checkpointInterval().toMillis() * 2); // a checkpoint after the last event
+        long bytes = directoryBytes(work.resolve("checkpoints"));
+        results.put("state: checkpoint storage after the backlog", String.format(
+            "%.1f MB for %,d remembered event ids = %.0f bytes per id (%s backend)", bytes / 1e6, remembered,
+            (double) bytes / remembered, config.stateBackend()));
         System.out.println();
         System.out.println("## results");
         results.forEach((k, v) -> System.out.println(k + ": " + v));
@@ -149,13 +167,6 @@ public final class PipelineBench {
     }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
     AttributionJob.build(env, config);
-    if ("rocksdb".equals(System.getenv("STATE_BACKEND"))) {
-      // Comparison only: the job configures the heap backend; this overrides it.
-      Configuration rocksdb = new Configuration();
-      rocksdb.setString("state.backend.type", "rocksdb");
-      rocksdb.setString("execution.checkpointing.incremental", "true");
-      env.configure(rocksdb);
-    }
     return env.executeAsync(AttributionJob.JOB_NAME);
   }
 
@@ -332,7 +343,7 @@ public final class PipelineBench {
     }
   }
 
-  private static InvocationEvent event(String id, int i, long receivedAtUs) {
+  static InvocationEvent event(String id, int i, long receivedAtUs) {
     long input = 200 + i % 3000;
     return InvocationEvent.newBuilder()
         .setEventId(id)
@@ -362,7 +373,7 @@ public final class PipelineBench {
         .build();
   }
 
-  private static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
+  static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
     Map<String, Object> props = Map.of(
         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
         ProducerConfig.ACKS_CONFIG, "all",
@@ -385,12 +396,12 @@ public final class PipelineBench {
     throw new IllegalStateException("timed out after " + timeout + " waiting for " + sql + " >= " + atLeast);
   }
 
-  private static long cpuNanos(ProcessHandle process) {
+  static long cpuNanos(ProcessHandle process) {
     return process.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
   }
 
   /** CPU time of this JVM's child processes (the ClickHouse server), which have not exited. */
-  private static long childrenCpuNanos() {
+  static long childrenCpuNanos() {
     return ProcessHandle.current().descendants().mapToLong(PipelineBench::cpuNanos).sum();
   }
 
@@ -401,17 +412,24 @@ public final class PipelineBench {
     return sorted[(int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
   }
 
-  private static long nowUs() {
+  static long nowUs() {
     java.time.Instant now = java.time.Instant.now();
     return now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
   }
 
-  private static String env(String name, String def) {
+  static String env(String name, String def) {
     String value = System.getenv(name);
     return value == null || value.isBlank() ? def : value;
   }
 
-  private static void deleteRecursively(Path dir) {
+  /** The total size of the files under {@code dir} (the job keeps its latest checkpoints there). */
+  private static long directoryBytes(Path dir) throws java.io.IOException {
+    try (var paths = Files.walk(dir)) {
+      return paths.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+    }
+  }
+
+  static void deleteRecursively(Path dir) {
     try (var paths = Files.walk(dir)) {
       paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (Exception e) {
