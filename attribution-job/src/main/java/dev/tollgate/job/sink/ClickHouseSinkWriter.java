@@ -54,6 +54,7 @@ final class ClickHouseSinkWriter implements CommittingSinkWriter<Invocation, Spe
   private final List<String> batchIds = new ArrayList<>();
   private long[] batchTs = new long[1024];
   private final BatchRollup batchRollup = new BatchRollup();
+  private final SpendRollup.BatchIdDigest batchDigest = new SpendRollup.BatchIdDigest();
 
   ClickHouseSinkWriter(RowInserter inserter, ClickHouseSinkSettings settings, ProcessingTimeService time,
       LongSupplier clockMillis, Counter rowsWritten, Counter batchesWritten) {
@@ -79,6 +80,7 @@ final class ClickHouseSinkWriter implements CommittingSinkWriter<Invocation, Spe
     batchTs[batchIds.size()] = row.tsSeconds();
     batchIds.add(row.eventId);
     batchRollup.add(row);
+    batchDigest.add(row.eventId);
     if (bufferedRows >= maxRows) {
       insertBuffered();
     } else if (!timerPending) {
@@ -103,7 +105,7 @@ final class ClickHouseSinkWriter implements CommittingSinkWriter<Invocation, Spe
     if (batchIds.isEmpty()) {
       return List.of();
     }
-    String batchId = SpendRollup.batchIdOf(batchIds);
+    String batchId = batchDigest.finish();
     RowBinaryBuffer rollup = new RowBinaryBuffer(batchRollup.rows() * 256);
     // version = hand-over time: a re-commit after a restore writes the same rows under the same
     // version, and a later rebuild (re-pricing) of the batch wins over both.

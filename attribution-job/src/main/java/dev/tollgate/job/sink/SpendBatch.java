@@ -8,9 +8,9 @@ import java.util.Objects;
  * The committable of the ClickHouse sink: the event ids one sink subtask wrote to
  * {@code invocations} between two checkpoints, with each event's {@code ts}, and the batch's hourly
  * rollup rows as the writer summed them ({@link BatchRollup}, RowBinary in
- * {@link BatchRollup#COLUMNS} order). Its id is {@link SpendRollup#batchIdOf} of the ids, so the
- * same batch committed twice (after a restore) carries the same id and its rollup rows replace
- * their twins.
+ * {@link BatchRollup#COLUMNS} order). Its id is a {@link SpendRollup.BatchIdDigest} of the ids in
+ * the order written, kept with the batch, so the same batch committed twice (after a restore)
+ * carries the same id and its rollup rows replace their twins.
  *
  * <p>A batch restored from a checkpoint written before rollups were summed in the writer (committable
  * format 1 or 2) has no rollup rows: the committer computes them from {@code invocations}.
@@ -24,6 +24,13 @@ public final class SpendBatch {
   private final long[] tsSeconds;
   private final byte[] rollupRows;
   private final int rollupRowCount;
+  /**
+   * This batch in the current checkpoint format, once written or read: Flink serializes a pending
+   * committable at every checkpoint until it is committed (and again to hand it to the
+   * committer), so its ids are encoded once. Set at most once with equal contents: a race only
+   * encodes twice.
+   */
+  private volatile byte[] serialized;
 
   /** A batch without rollup rows (tests; the committer computes them from raw rows). */
   SpendBatch(String[] eventIds, long[] tsSeconds) {
@@ -64,6 +71,15 @@ public final class SpendBatch {
 
   long tsSeconds(int i) {
     return tsSeconds[i];
+  }
+
+  /** The batch in the current checkpoint format, or null when not yet encoded (not copied: do not modify). */
+  byte[] serialized() {
+    return serialized;
+  }
+
+  void serialized(byte[] bytes) {
+    serialized = bytes;
   }
 
   /** True when the batch carries its rollup rows (every batch the current writer hands over). */

@@ -25,8 +25,16 @@ final class SpendBatchSerializer implements SimpleVersionedSerializer<SpendBatch
     return VERSION;
   }
 
+  /**
+   * The batch's bytes; encoded once per batch and kept with it (see {@link SpendBatch#serialized()}),
+   * so the returned array is shared: callers must not modify it (Flink's only copy it out).
+   */
   @Override
   public byte[] serialize(SpendBatch batch) throws IOException {
+    byte[] known = batch.serialized();
+    if (known != null) {
+      return known;
+    }
     DataOutputSerializer out = new DataOutputSerializer(64 + batch.size() * 28);
     out.writeUTF(batch.batchId());
     out.writeInt(batch.size());
@@ -42,7 +50,9 @@ final class SpendBatchSerializer implements SimpleVersionedSerializer<SpendBatch
       out.writeInt(0);
       out.writeInt(0);
     }
-    return out.getCopyOfBuffer();
+    byte[] bytes = out.getCopyOfBuffer();
+    batch.serialized(bytes);
+    return bytes;
   }
 
   @Override
@@ -65,6 +75,9 @@ final class SpendBatchSerializer implements SimpleVersionedSerializer<SpendBatch
     int rollupRowCount = in.readInt();
     byte[] rollupRows = new byte[in.readInt()];
     in.readFully(rollupRows);
-    return new SpendBatch(batchId, ids, ts, rollupRowCount == 0 ? null : rollupRows, rollupRowCount);
+    SpendBatch batch = new SpendBatch(batchId, ids, ts, rollupRowCount == 0 ? null : rollupRows, rollupRowCount);
+    // Already in the current format: the committer's checkpoints write these bytes as they are.
+    batch.serialized(serialized.clone());
+    return batch;
   }
 }

@@ -180,6 +180,8 @@ class ClickHouseSinkWriterTest {
     assertThat(back.maxTsSeconds()).isEqualTo(3_700);
     assertThat(back.rollupRows()).containsExactly(1, 2, 3, 4, 5);
     assertThat(back.rollupRowCount()).isEqualTo(2);
+    assertThat(serializer.serialize(back)).as("a pending batch is encoded once, then kept")
+        .isSameAs(serializer.serialize(back)).isEqualTo(serializer.serialize(batch));
     SpendBatch withoutRollup = new SpendBatch(ids, new long[] {10, 3_700, 20});
     assertThat(serializer.deserialize(serializer.getVersion(), serializer.serialize(withoutRollup)))
         .isEqualTo(withoutRollup);

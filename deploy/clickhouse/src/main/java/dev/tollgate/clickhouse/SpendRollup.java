@@ -137,39 +137,64 @@ public final class SpendRollup {
 
     /**
      * The deterministic id of a batch: {@code b-} and 32 hex digits of the SHA-256 of its sorted,
-     * distinct event ids. A batch committed again after recovery holds the same ids, so it gets the
-     * same id and replaces its twin; two different committed batches never share an event (the
-     * job's dedup state is checkpointed with the batches), so they never share an id. Unlike a
-     * checkpoint id, content cannot be reused by a later attempt for different rows.
+     * distinct event ids (a {@link BatchIdDigest} fed in that order). A batch committed again
+     * after recovery holds the same ids, so it gets the same id and replaces its twin; two
+     * different committed batches never share an event (the job's dedup state is checkpointed with
+     * the batches), so they never share an id. Unlike a checkpoint id, content cannot be reused by
+     * a later attempt for different rows.
      */
     public static String batchIdOf(Collection<String> eventIds) {
         requireNonNull(eventIds, "eventIds");
-        if (eventIds.isEmpty()) {
-            throw new IllegalArgumentException("eventIds: empty (expected: the ids of a non-empty batch)");
-        }
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is not available", e);
-        }
-        // Sorted and distinct (a TreeSet's order, without its per-entry allocation: this runs for
-        // every batch at every checkpoint).
         String[] sorted = eventIds.toArray(new String[0]);
         Arrays.sort(sorted);
-        ByteBuffer length = ByteBuffer.allocate(4);
+        BatchIdDigest digest = new BatchIdDigest();
         String previous = null;
         for (String id : sorted) {
-            if (id.equals(previous)) {
-                continue;
+            if (!id.equals(previous)) {
+                digest.add(id);
             }
             previous = id;
-            byte[] utf8 = id.getBytes(StandardCharsets.UTF_8);
-            // Length-prefixed, so ("ab","c") and ("a","bc") differ.
+        }
+        return digest.finish();
+    }
+
+    /**
+     * A batch id built from event ids fed one at a time: {@code b-} and 32 hex digits of the
+     * SHA-256 of the ids, each length-prefixed (so ("ab","c") and ("a","bc") differ), in the order
+     * fed. The sink writer feeds its ids as it writes them, with no sort: a batch's id is kept with
+     * the batch and reused when it is committed again, so only distinct contents must give
+     * distinct ids, which any order does. {@link #batchIdOf} feeds them sorted.
+     *
+     * <p>Not thread-safe.
+     */
+    public static final class BatchIdDigest {
+        private final MessageDigest sha;
+        private final ByteBuffer length = ByteBuffer.allocate(4);
+        private int ids;
+
+        public BatchIdDigest() {
+            try {
+                sha = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-256 is not available", e);
+            }
+        }
+
+        public void add(String eventId) {
+            byte[] utf8 = eventId.getBytes(StandardCharsets.UTF_8);
             sha.update(length.putInt(0, utf8.length).array());
             sha.update(utf8);
+            ids++;
         }
-        return "b-" + HexFormat.of().formatHex(sha.digest(), 0, 16);
+
+        /** The id of the ids fed since the last call; starts the next batch. */
+        public String finish() {
+            if (ids == 0) {
+                throw new IllegalStateException("eventIds: empty (expected: the ids of a non-empty batch)");
+            }
+            ids = 0;
+            return "b-" + HexFormat.of().formatHex(sha.digest(), 0, 16);
+        }
     }
 
     /**
