@@ -3,9 +3,7 @@ package dev.tollgate.job.pricing;
 import dev.tollgate.job.row.Invocation;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -53,7 +51,7 @@ public final class Pricer {
       row.pricingStatus = PricingStatus.INVALID_USAGE;
       return;
     }
-    LocalDate day = Instant.ofEpochSecond(row.tsSeconds()).atZone(ZoneOffset.UTC).toLocalDate();
+    LocalDate day = LocalDate.ofEpochDay(Math.floorDiv(row.tsSeconds(), 86_400L)); // the UTC day
     Optional<ModelPrice> found = catalog.find(row.model(), day);
     if (found.isEmpty()) {
       row.pricingStatus = PricingStatus.UNPRICED;

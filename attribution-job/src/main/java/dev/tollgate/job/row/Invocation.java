@@ -8,9 +8,10 @@ import java.util.TreeMap;
  * One invocation as it flows through the job: the decoded event flattened to the columns of the
  * ClickHouse {@code invocations} table, filled in by enrichment and pricing.
  *
- * <p>A Flink POJO (public no-arg constructor, public fields, no generic collections) so Flink
- * serializes it with its own POJO serializer and never falls back to Kryo. Mutable and not
- * thread-safe: each operator owns the instance it is handed.
+ * <p>Public fields and a no-arg constructor; the job's streams serialize it with
+ * {@code InvocationSerializer}, which lists every field: a field added here must be added there
+ * (its test fails until it is). Mutable and not thread-safe: each operator owns the instance it is
+ * handed.
  */
 public final class Invocation {
 

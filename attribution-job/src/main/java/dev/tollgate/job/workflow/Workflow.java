@@ -13,7 +13,6 @@ import java.util.function.Consumer;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -46,7 +45,7 @@ public final class Workflow {
    */
   public static final String UID_ATTRIBUTE = "attribute";
 
-  static final TypeInformation<Invocation> INVOCATION = Types.POJO(Invocation.class);
+  static final TypeInformation<Invocation> INVOCATION = InvocationTypeInfo.INSTANCE;
 
   private Workflow() {}
 

@@ -7,13 +7,13 @@ import dev.tollgate.clickhouse.Migrations;
 import dev.tollgate.event.serde.InvocationEventCodec;
 import dev.tollgate.job.functions.DecodeFunction;
 import dev.tollgate.job.row.Invocation;
+import dev.tollgate.job.workflow.InvocationTypeInfo;
 import dev.tollgate.kafka.KafkaBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
@@ -135,12 +135,12 @@ public final class FloorBench {
         .setDeserializer(KafkaRecordDeserializationSchema.valueOnly(ByteArrayDeserializer.class))
         .build();
     env.fromSource(source, WatermarkStrategy.noWatermarks(), "invocations")
-        .process(new DecodeFunction(), Types.POJO(Invocation.class))
+        .process(new DecodeFunction(), InvocationTypeInfo.INSTANCE)
         .map(row -> {
           DECODED.incrementAndGet();
           return row;
         })
-        .returns(Types.POJO(Invocation.class))
+        .returns(InvocationTypeInfo.INSTANCE)
         .sinkTo(new DiscardingSink<>());
     DECODED.set(0);
     long cpu0 = PipelineBench.cpuNanos(ProcessHandle.current());
