@@ -62,19 +62,9 @@ public final class EventIdSerializer extends TypeSerializerSingleton<String> {
 
   @Override
   public void serialize(String id, DataOutputView target) throws IOException {
-    if (isCanonicalUuid(id)) {
-      byte[] bytes = new byte[17];
-      bytes[0] = UUID_FORM;
-      int nibbles = 0;
-      for (int i = 0; i < UUID_LENGTH; i++) {
-        char c = id.charAt(i);
-        if (c != '-') {
-          int nibble = c <= '9' ? c - '0' : c - 'a' + 10;
-          bytes[1 + nibbles / 2] |= (byte) ((nibbles & 1) == 0 ? nibble << 4 : nibble);
-          nibbles++;
-        }
-      }
-      target.write(bytes);
+    byte[] uuid = uuidForm(id);
+    if (uuid != null) {
+      target.write(uuid);
       return;
     }
     byte[] utf8 = id.getBytes(StandardCharsets.UTF_8);
@@ -128,19 +118,49 @@ public final class EventIdSerializer extends TypeSerializerSingleton<String> {
     return new Snapshot();
   }
 
-  /** True for {@code xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx} in lower-case hex: the form it restores. */
-  static boolean isCanonicalUuid(String id) {
+  /**
+   * The 17-byte form (marker, 128 bits) of {@code xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx} in
+   * lower-case hex, the only text it restores to; null for any other string. One pass over the
+   * Latin-1 bytes: every remembered id is written at each heap checkpoint, and every key at each
+   * RocksDB state access.
+   */
+  static byte[] uuidForm(String id) {
     if (id.length() != UUID_LENGTH) {
-      return false;
+      return null;
     }
-    for (int i = 0; i < UUID_LENGTH; i++) {
-      char c = id.charAt(i);
-      boolean dash = i == 8 || i == 13 || i == 18 || i == 23;
-      if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-        return false;
+    byte[] text = id.getBytes(StandardCharsets.ISO_8859_1);
+    if (text[8] != '-' || text[13] != '-' || text[18] != '-' || text[23] != '-') {
+      return null;
+    }
+    byte[] bytes = new byte[17];
+    bytes[0] = UUID_FORM;
+    int at = 1;
+    for (int i = 0; i < UUID_LENGTH; i += 2) {
+      if (i == 8 || i == 13 || i == 18 || i == 23) {
+        i--; // the dash; the next pair starts after it
+        continue;
       }
+      int high = NIBBLE[text[i] & 0xff];
+      int low = NIBBLE[text[i + 1] & 0xff];
+      if ((high | low) < 0) {
+        return null;
+      }
+      bytes[at++] = (byte) (high << 4 | low);
     }
-    return true;
+    return bytes;
+  }
+
+  /** Hex digit value of a lower-case hex character, -1 for any other byte. */
+  private static final int[] NIBBLE = new int[256];
+
+  static {
+    java.util.Arrays.fill(NIBBLE, -1);
+    for (int c = '0'; c <= '9'; c++) {
+      NIBBLE[c] = c - '0';
+    }
+    for (int c = 'a'; c <= 'f'; c++) {
+      NIBBLE[c] = c - 'a' + 10;
+    }
   }
 
   /** Serializer snapshot: the format has no parameters. */

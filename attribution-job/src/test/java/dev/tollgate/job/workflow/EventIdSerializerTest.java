@@ -37,6 +37,12 @@ class EventIdSerializerTest {
     String upper = "3F2504E0-4F89-41D3-9A0C-0305E82C3301";
     String noDashes = "3f2504e04f8941d39a0c0305e82c3301aaaa";
     String misplacedDash = "3f2504e0-4f8941-d39a0c-0305e82c3301a";
+    String[] notHex = {"3f2504e0-4f89-41d3-9a0c-0305e82c330g", "3f2504e0-4f89-41d3-9a0c-0305e82c330\u00e9",
+        "3f2504e0-4f89-41d3-9a0c-0305e82c330\u0101", "\u0100f2504e0-4f89-41d3-9a0c-0305e82c3301"};
+    for (String id : notHex) {
+      assertThat(roundTrip(id)).isEqualTo(id);
+      assertThat(write(id)).as(id).hasSizeGreaterThan(17);
+    }
     for (String id : new String[] {"", "a", "tp-12345", upper, noDashes, misplacedDash, "ñandú-🦙"}) {
       assertThat(roundTrip(id)).as(id).isEqualTo(id);
     }
