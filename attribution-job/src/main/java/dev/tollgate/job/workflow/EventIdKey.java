@@ -13,7 +13,8 @@ public enum EventIdKey implements KeySelector<Invocation, String> {
   INSTANCE;
 
   /** The key's Flink type: a string, checkpointed compactly ({@link EventIdSerializer}). */
-  public static final TypeInformation<String> TYPE = EventIdType.INSTANCE;
+  public static final TypeInformation<String> TYPE =
+      new SerializerType<>(String.class, EventIdSerializer.INSTANCE, true, "EventId");
 
   @Override
   public String getKey(Invocation row) {

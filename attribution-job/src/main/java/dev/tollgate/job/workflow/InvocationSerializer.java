@@ -2,11 +2,15 @@ package dev.tollgate.job.workflow;
 
 import dev.tollgate.job.row.Invocation;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
+import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
@@ -31,6 +35,10 @@ public final class InvocationSerializer extends TypeSerializerSingleton<Invocati
   /** The one instance. */
   public static final InvocationSerializer INSTANCE = new InvocationSerializer();
 
+  /** The Flink type of the job's invocation streams: one opaque value written by {@link #INSTANCE}. */
+  public static final TypeInformation<Invocation> TYPE =
+      new SerializerType<>(Invocation.class, INSTANCE, false, "Invocation");
+
   private static final String[] NO_STRINGS = new String[0];
 
   private InvocationSerializer() {}
@@ -45,51 +53,20 @@ public final class InvocationSerializer extends TypeSerializerSingleton<Invocati
     return new Invocation();
   }
 
+  /**
+   * A deep copy, through the serialized form (one list of fields to keep in step with
+   * {@link Invocation}). Rarely called: the job runs with object reuse, so chained operators hand
+   * rows over without copying.
+   */
   @Override
   public Invocation copy(Invocation from) {
-    Invocation to = new Invocation();
-    to.eventId = from.eventId;
-    to.tenant = from.tenant;
-    to.receivedAtUs = from.receivedAtUs;
-    to.provider = from.provider;
-    to.protocol = from.protocol;
-    to.operation = from.operation;
-    to.httpMethod = from.httpMethod;
-    to.pathTemplate = from.pathTemplate;
-    to.requestModel = from.requestModel;
-    to.responseModel = from.responseModel;
-    to.responseId = from.responseId;
-    to.stream = from.stream;
-    to.statusCode = from.statusCode;
-    to.errorType = from.errorType;
-    to.finishReasons = copyOf(from.finishReasons);
-    to.outcome = from.outcome;
-    to.ttftUs = from.ttftUs;
-    to.durationUs = from.durationUs;
-    to.requestBytes = from.requestBytes;
-    to.responseBytes = from.responseBytes;
-    to.inputTokens = from.inputTokens;
-    to.cacheReadInputTokens = from.cacheReadInputTokens;
-    to.cacheWriteInputTokens = from.cacheWriteInputTokens;
-    to.cacheWrite1hInputTokens = from.cacheWrite1hInputTokens;
-    to.outputTokens = from.outputTokens;
-    to.reasoningTokens = from.reasoningTokens;
-    to.usageSource = from.usageSource;
-    to.serviceTier = from.serviceTier;
-    to.team = from.team;
-    to.user = from.user;
-    to.service = from.service;
-    to.environment = from.environment;
-    to.costCenter = from.costCenter;
-    to.tagKeys = copyOf(from.tagKeys);
-    to.tagValues = copyOf(from.tagValues);
-    to.keyFingerprint = from.keyFingerprint;
-    to.traceId = from.traceId;
-    to.spanId = from.spanId;
-    to.costNanos = from.costNanos;
-    to.pricingStatus = from.pricingStatus;
-    to.priceRef = from.priceRef;
-    return to;
+    try {
+      DataOutputSerializer out = new DataOutputSerializer(512);
+      serialize(from, out);
+      return deserialize(new DataInputDeserializer(out.getSharedBuffer(), 0, out.length()));
+    } catch (IOException e) {
+      throw new UncheckedIOException("copy of " + from, e);
+    }
   }
 
   @Override
@@ -263,10 +240,6 @@ public final class InvocationSerializer extends TypeSerializerSingleton<Invocati
 
   private static Long nullableLong(DataInputView in) throws IOException {
     return in.readBoolean() ? in.readLong() : null;
-  }
-
-  private static String[] copyOf(String[] values) {
-    return values == null ? null : values.clone();
   }
 
   /** Serializer snapshot: the format has no parameters. */

@@ -45,7 +45,7 @@ public final class Workflow {
    */
   public static final String UID_ATTRIBUTE = "attribute";
 
-  static final TypeInformation<Invocation> INVOCATION = InvocationTypeInfo.INSTANCE;
+  static final TypeInformation<Invocation> INVOCATION = InvocationSerializer.TYPE;
 
   private Workflow() {}
 

@@ -7,7 +7,7 @@ import dev.tollgate.clickhouse.Migrations;
 import dev.tollgate.event.serde.InvocationEventCodec;
 import dev.tollgate.job.functions.DecodeFunction;
 import dev.tollgate.job.row.Invocation;
-import dev.tollgate.job.workflow.InvocationTypeInfo;
+import dev.tollgate.job.workflow.InvocationSerializer;
 import dev.tollgate.kafka.KafkaBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -135,12 +135,12 @@ public final class FloorBench {
         .setDeserializer(KafkaRecordDeserializationSchema.valueOnly(ByteArrayDeserializer.class))
         .build();
     env.fromSource(source, WatermarkStrategy.noWatermarks(), "invocations")
-        .process(new DecodeFunction(), InvocationTypeInfo.INSTANCE)
+        .process(new DecodeFunction(), InvocationSerializer.TYPE)
         .map(row -> {
           DECODED.incrementAndGet();
           return row;
         })
-        .returns(InvocationTypeInfo.INSTANCE)
+        .returns(InvocationSerializer.TYPE)
         .sinkTo(new DiscardingSink<>());
     DECODED.set(0);
     long cpu0 = PipelineBench.cpuNanos(ProcessHandle.current());
