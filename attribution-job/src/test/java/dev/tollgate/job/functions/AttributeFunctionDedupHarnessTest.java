@@ -8,7 +8,11 @@ import dev.tollgate.job.TestEvents;
 import dev.tollgate.job.row.Invocation;
 import dev.tollgate.job.row.TableUpdate;
 import java.util.List;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.state.rocksdb.RocksDBKeyedStateBackend;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -86,6 +90,33 @@ class AttributeFunctionDedupHarnessTest {
       assertThat(restored.numEventTimeTimers()).isZero();
     } finally {
       restored.close();
+    }
+  }
+
+  @Test
+  void rocksDbDropsExpiredEventIdsWhenItCompacts() throws Exception {
+    var rocks = AttributeHarness.openOnRocksDb();
+    try {
+      rocks.setStateTtlProcessingTime(0);
+      for (String id : List.of("a", "b", "c")) {
+        AttributeHarness.send(rocks, TestEvents.row(id, "gpt-4o"));
+      }
+      @SuppressWarnings("unchecked") // keyed by event id
+      var backend = (RocksDBKeyedStateBackend<String>) (RocksDBKeyedStateBackend<?>) rocks.getOperator()
+          .getKeyedStateBackend();
+      var seen = new ValueStateDescriptor<>(AttributeFunction.SEEN_STATE, Types.BOOLEAN);
+      backend.compactState(seen);
+      assertThat(backend.getKeys(AttributeFunction.SEEN_STATE, VoidNamespace.INSTANCE).count())
+          .as("live ids survive a compaction").isEqualTo(3);
+
+      rocks.setStateTtlProcessingTime(TTL.toMillis() + 1);
+      AttributeHarness.send(rocks, TestEvents.row("d", "gpt-4o"));
+      backend.compactState(seen);
+
+      assertThat(backend.getKeys(AttributeFunction.SEEN_STATE, VoidNamespace.INSTANCE).toList())
+          .as("the compaction filter drops expired ids").containsExactly("d");
+    } finally {
+      rocks.close();
     }
   }
 

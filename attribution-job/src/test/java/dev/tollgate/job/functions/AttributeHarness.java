@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.heap.HeapKeyedStateBackend;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 
@@ -21,6 +22,15 @@ final class AttributeHarness {
   static KeyedBroadcastOperatorTestHarness<String, Invocation, TableUpdate, Invocation> open(String defaultTenant)
       throws Exception {
     var harness = create(defaultTenant);
+    harness.open();
+    return harness;
+  }
+
+  /** An opened harness whose keyed state is in RocksDB (the job's default backend). */
+  static KeyedBroadcastOperatorTestHarness<String, Invocation, TableUpdate, Invocation> openOnRocksDb()
+      throws Exception {
+    var harness = create("default");
+    harness.setStateBackend(new EmbeddedRocksDBStateBackend());
     harness.open();
     return harness;
   }
