@@ -133,10 +133,6 @@ final class BatchRollup {
     return groups.size();
   }
 
-  boolean isEmpty() {
-    return groups.isEmpty();
-  }
-
   void clear() {
     groups.clear();
   }

@@ -2,6 +2,7 @@ package dev.tollgate.job.workflow;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
@@ -154,7 +155,7 @@ public final class EventIdSerializer extends TypeSerializerSingleton<String> {
   private static final int[] NIBBLE = new int[256];
 
   static {
-    java.util.Arrays.fill(NIBBLE, -1);
+    Arrays.fill(NIBBLE, -1);
     for (int c = '0'; c <= '9'; c++) {
       NIBBLE[c] = c - '0';
     }

@@ -145,6 +145,9 @@ public final class SpendRollup {
      */
     public static String batchIdOf(Collection<String> eventIds) {
         requireNonNull(eventIds, "eventIds");
+        if (eventIds.isEmpty()) {
+            throw new IllegalArgumentException("eventIds: empty (expected: the ids of a non-empty batch)");
+        }
         String[] sorted = eventIds.toArray(new String[0]);
         Arrays.sort(sorted);
         BatchIdDigest digest = new BatchIdDigest();

@@ -34,8 +34,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  *       discards it: no keyBy, no state, no sink. CPU of this JVM (job and in-process broker) per
  *       event, after subtracting an identical run over an empty range (MiniCluster start-up).
  *   <li><b>ClickHouse alone.</b> N rows shaped like the benchmark's events written into
- *       {@code invocations} by {@code INSERT … SELECT … FROM numbers(10000)} statements, 10,000
- *       rows each (the sink's batch size), then until background merges have settled: CPU of the
+ *       {@code invocations} by {@code INSERT … SELECT … FROM numbers(…)} statements of
+ *       {@code INSERT_ROWS} rows each, then until background merges have settled: CPU of the
  *       server process per row. No HTTP body to parse, no rollup commit, no {@code FINAL} reads:
  *       less than the sink costs it.
  * </ol>
@@ -49,9 +49,12 @@ public final class FloorBench {
 
   private static final String TOPIC = "tollgate.invocations";
   private static final int FLOOR = 9;
-  /** Rows per INSERT: the sink's default batch (job.sink.max_rows); {@code INSERT_ROWS} overrides. */
+  /**
+   * Rows per INSERT ({@code INSERT_ROWS}): 10,000 by default, the sink's batch before its default
+   * became 100,000 rows / 1 s (job.sink.max_rows); {@code INSERT_ROWS=100000} measures that.
+   */
   private static final int INSERT_ROWS = Integer.parseInt(PipelineBench.env("INSERT_ROWS", "10000"));
-  static final AtomicLong DECODED = new AtomicLong();
+  private static final AtomicLong DECODED = new AtomicLong();
 
   private FloorBench() {}
 

@@ -10,6 +10,7 @@ import dev.tollgate.event.serde.InvocationEventCodec;
 import dev.tollgate.job.AttributionJob;
 import dev.tollgate.job.config.AttributionConfig;
 import dev.tollgate.kafka.KafkaBroker;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -423,7 +424,7 @@ public final class PipelineBench {
   }
 
   /** The total size of the files under {@code dir} (the job keeps its latest checkpoints there). */
-  private static long directoryBytes(Path dir) throws java.io.IOException {
+  private static long directoryBytes(Path dir) throws IOException {
     try (var paths = Files.walk(dir)) {
       return paths.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
     }
