@@ -7,7 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tollgate.job.TestEvents;
 import dev.tollgate.job.row.Invocation;
 import dev.tollgate.job.row.TableUpdate;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
+import java.util.UUID;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
@@ -121,8 +124,57 @@ class AttributeFunctionDedupHarnessTest {
   }
 
   @Test
+  void rocksDbWithTheJobsFiltersFindsEveryRememberedIdInMemoryAndInFiles() throws Exception {
+    // The job's RocksDB answers most lookups from bloom filters (files and memtables). A filter
+    // may say "maybe" for an id it never saw, never "no" for one it did: every id must be found
+    // again, whether it is still in the memtable or was flushed and compacted into files.
+    var rocks = AttributeHarness.openOnRocksDb();
+    try {
+      var random = new Random(7);
+      List<String> inFiles = uuids(random, 5_000);
+      for (String id : inFiles) {
+        rocks.processElement(TestEvents.row(id, "gpt-4o"), 0);
+      }
+      @SuppressWarnings("unchecked") // keyed by event id
+      var backend = (RocksDBKeyedStateBackend<String>) (RocksDBKeyedStateBackend<?>) rocks.getOperator()
+          .getKeyedStateBackend();
+      backend.compactState(new ValueStateDescriptor<>(AttributeFunction.SEEN_STATE, Types.BOOLEAN));
+      List<String> inMemory = uuids(random, 5_000);
+      for (String id : inMemory) {
+        rocks.processElement(TestEvents.row(id, "gpt-4o"), 0);
+      }
+      int passed = rocks.extractOutputValues().size();
+      assertThat(passed).isEqualTo(10_000);
+
+      for (String id : inFiles) {
+        rocks.processElement(TestEvents.row(id, "gpt-4o"), 0);
+      }
+      for (String id : inMemory) {
+        rocks.processElement(TestEvents.row(id, "gpt-4o"), 0);
+      }
+      assertThat(rocks.extractOutputValues()).as("every replayed id is a duplicate").hasSize(passed);
+
+      List<String> fresh = uuids(random, 5_000);
+      for (String id : fresh) {
+        rocks.processElement(TestEvents.row(id, "gpt-4o"), 0);
+      }
+      assertThat(rocks.extractOutputValues()).as("every new id passes").hasSize(passed + fresh.size());
+    } finally {
+      rocks.close();
+    }
+  }
+
+  private static List<String> uuids(Random random, int count) {
+    List<String> ids = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      ids.add(new UUID(random.nextLong(), random.nextLong()).toString());
+    }
+    return ids;
+  }
+
+  @Test
   void remembersEventIdsAcrossARestoreFromACheckpoint() throws Exception {
-    String uuid = java.util.UUID.randomUUID().toString();
+    String uuid = UUID.randomUUID().toString();
     send(uuid);
     send("not-a-uuid");
     OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);

@@ -1,5 +1,7 @@
 package dev.tollgate.job.functions;
 
+import dev.tollgate.job.AttributionJob;
+import dev.tollgate.job.config.AttributionConfig;
 import dev.tollgate.job.row.Invocation;
 import dev.tollgate.job.row.TableUpdate;
 import dev.tollgate.job.workflow.EventIdKey;
@@ -26,11 +28,12 @@ final class AttributeHarness {
     return harness;
   }
 
-  /** An opened harness whose keyed state is in RocksDB (the job's default backend). */
+  /** An opened harness whose keyed state is in RocksDB (the job's default backend), set up as the job's. */
   static KeyedBroadcastOperatorTestHarness<String, Invocation, TableUpdate, Invocation> openOnRocksDb()
       throws Exception {
     var harness = create("default");
-    harness.setStateBackend(new EmbeddedRocksDBStateBackend());
+    harness.setStateBackend(new EmbeddedRocksDBStateBackend().configure(
+        AttributionJob.stateConfiguration(AttributionConfig.STATE_BACKEND_ROCKSDB), AttributeHarness.class.getClassLoader()));
     harness.open();
     return harness;
   }

@@ -5,14 +5,19 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
-import org.apache.avro.message.BadHeaderException;
-import org.apache.avro.message.BinaryMessageDecoder;
-import org.apache.avro.message.BinaryMessageEncoder;
-import org.apache.avro.message.MissingSchemaException;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.util.ClassSecurityValidator;
 
 /**
@@ -20,8 +25,7 @@ import org.apache.avro.util.ClassSecurityValidator;
  * marker, the writer schema's 64-bit fingerprint, then the binary record. No registry is needed:
  * the decoder knows every released schema version and resolves each one to the current schema.
  *
- * <p>Thread-safe: the encoding buffers are per thread, and Avro's message encoder and decoder
- * keep per-thread state.
+ * <p>Thread-safe: the buffers, coders and readers are per thread.
  */
 public final class InvocationEventCodec {
 
@@ -35,31 +39,46 @@ public final class InvocationEventCodec {
   /** A thread's encoding buffer above this size is not kept (an event is ~300 bytes; tags may add a few KiB). */
   static final int MAX_KEPT_BUFFER = 64 * 1024;
 
+  /** Avro's single-object marker, the first two bytes of every record. */
+  private static final byte MARKER_0 = (byte) 0xC3;
+  private static final byte MARKER_1 = (byte) 0x01;
+  private static final int HEADER_LENGTH = 10;
+
   /**
-   * Writes with the generated class's own field-by-field writer (Avro's "custom coders", off by
-   * default in {@link SpecificData#get()}) rather than the generic writer, which resolves every
-   * nullable field's union branch by a schema lookup per value: the same bytes for a fraction of
-   * the CPU and garbage; the edge encodes every call's event.
+   * Both directions use the generated class's own field-by-field coders (Avro's "custom coders",
+   * off by default in {@link SpecificData#get()}) rather than the generic writer and the "fast"
+   * reader, which resolve every nullable field's union branch by a schema lookup and box every
+   * number; and both work on arrays through Avro's buffered binary coders. Avro's own message
+   * encoder and decoder go through its direct coders, a stream call per byte: the same bytes, at
+   * several times the CPU. The edge encodes every call's event, the job decodes every one.
    */
-  private static final BinaryMessageEncoder<InvocationEvent> ENCODER =
-      new BinaryMessageEncoder<>(customCoders(), InvocationEvent.getClassSchema());
-  private static final ThreadLocal<Buffer> BUFFERS = ThreadLocal.withInitial(Buffer::new);
-  private static final BinaryMessageDecoder<InvocationEvent> DECODER = newDecoder();
+  private static final SpecificData DATA = customCoders();
+  private static final byte[] CURRENT_HEADER = header(InvocationEvent.getClassSchema());
+  private static final SpecificDatumWriter<InvocationEvent> WRITER =
+      new SpecificDatumWriter<>(InvocationEvent.getClassSchema(), DATA);
+  /** Writer schemas by fingerprint: every released version, each read into the current schema. */
+  private static final Map<Long, Schema> WRITER_SCHEMAS = writerSchemas();
+  private static final ThreadLocal<Coders> CODERS = ThreadLocal.withInitial(Coders::new);
 
   private InvocationEventCodec() {}
 
   /** Returns the single-object encoding of {@code event} (written into a buffer kept per thread, copied once). */
   public static byte[] encode(InvocationEvent event) {
-    Buffer buffer = BUFFERS.get();
+    Coders coders = CODERS.get();
+    Buffer buffer = coders.buffer;
     buffer.reset();
     try {
-      ENCODER.encode(event, buffer);
+      buffer.write(CURRENT_HEADER);
+      coders.encoder = EncoderFactory.get().binaryEncoder(buffer, coders.encoder);
+      WRITER.write(event, coders.encoder);
+      coders.encoder.flush();
       return buffer.toByteArray();
     } catch (IOException e) {
       throw new UncheckedIOException(e); // a ByteArrayOutputStream does not throw
     } finally {
       if (buffer.capacity() > MAX_KEPT_BUFFER) {
-        BUFFERS.remove();
+        coders.buffer = new Buffer();
+        coders.encoder = null;
       }
     }
   }
@@ -74,13 +93,22 @@ public final class InvocationEventCodec {
     if (bytes == null) {
       throw new InvalidEventException("empty record (null value)");
     }
+    if (bytes.length < HEADER_LENGTH || bytes[0] != MARKER_0 || bytes[1] != MARKER_1) {
+      throw new InvalidEventException("not an Avro single-object record: "
+          + (bytes.length < HEADER_LENGTH ? "shorter than its header (" + bytes.length + " bytes)" : "no C3 01 marker"));
+    }
+    long fingerprint = fingerprintOf(bytes);
+    Coders coders = CODERS.get();
+    SpecificDatumReader<InvocationEvent> reader = coders.reader(fingerprint);
+    if (reader == null) {
+      throw new InvalidEventException("unknown writer schema: fingerprint " + Long.toHexString(fingerprint));
+    }
     try {
-      return DECODER.decode(bytes);
-    } catch (BadHeaderException e) {
-      throw new InvalidEventException("not an Avro single-object record: " + e.getMessage());
-    } catch (MissingSchemaException e) {
-      throw new InvalidEventException("unknown writer schema: " + e.getMessage());
-    } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException e) {
+      coders.decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH, coders.decoder);
+      return reader.read(null, coders.decoder);
+    } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | NegativeArraySizeException e) {
+      // A truncated body reads past its end (EOFException); a corrupt one reads a bad union
+      // index, length or UTF-8 string.
       throw new InvalidEventException("corrupt InvocationEvent record: " + e);
     }
   }
@@ -105,6 +133,7 @@ public final class InvocationEventCodec {
   private static SpecificData customCoders() {
     SpecificData data = new SpecificData(InvocationEvent.class.getClassLoader());
     data.setCustomCoders(true);
+    data.setFastReaderEnabled(false); // the "fast" reader bypasses custom coders
     return data;
   }
 
@@ -118,13 +147,58 @@ public final class InvocationEventCodec {
     }
   }
 
-  private static BinaryMessageDecoder<InvocationEvent> newDecoder() {
-    BinaryMessageDecoder<InvocationEvent> decoder =
-        new BinaryMessageDecoder<>(SpecificData.get(), InvocationEvent.getClassSchema());
-    for (Schema released : releasedSchemas()) {
-      decoder.addSchema(released);
+  /** One thread's buffer, coders (reused between records) and readers (not thread-safe in Avro). */
+  private static final class Coders {
+    Buffer buffer = new Buffer();
+    BinaryEncoder encoder;
+    BinaryDecoder decoder;
+    private final Map<Long, SpecificDatumReader<InvocationEvent>> readers = new HashMap<>();
+
+    /** The reader for records written with the schema of {@code fingerprint}; null when unknown. */
+    SpecificDatumReader<InvocationEvent> reader(long fingerprint) {
+      SpecificDatumReader<InvocationEvent> reader = readers.get(fingerprint);
+      if (reader == null) {
+        Schema writer = WRITER_SCHEMAS.get(fingerprint);
+        if (writer == null) {
+          return null;
+        }
+        reader = new SpecificDatumReader<>(writer, InvocationEvent.getClassSchema(), DATA);
+        readers.put(fingerprint, reader);
+      }
+      return reader;
     }
-    return decoder;
+  }
+
+  private static Map<Long, Schema> writerSchemas() {
+    Map<Long, Schema> schemas = new HashMap<>();
+    for (Schema released : releasedSchemas()) {
+      schemas.put(SchemaNormalization.parsingFingerprint64(released), released);
+    }
+    // The current schema is always released (a test checks); this keeps a build between a schema
+    // change and its release able to read what it writes.
+    schemas.putIfAbsent(SchemaNormalization.parsingFingerprint64(InvocationEvent.getClassSchema()),
+        InvocationEvent.getClassSchema());
+    return Map.copyOf(schemas);
+  }
+
+  /** The marker and the schema's fingerprint, little-endian, as Avro's message encoder writes them. */
+  private static byte[] header(Schema schema) {
+    byte[] header = new byte[HEADER_LENGTH];
+    header[0] = MARKER_0;
+    header[1] = MARKER_1;
+    long fingerprint = SchemaNormalization.parsingFingerprint64(schema);
+    for (int i = 0; i < 8; i++) {
+      header[2 + i] = (byte) (fingerprint >>> (8 * i));
+    }
+    return header;
+  }
+
+  private static long fingerprintOf(byte[] bytes) {
+    long fingerprint = 0;
+    for (int i = 7; i >= 0; i--) {
+      fingerprint = (fingerprint << 8) | (bytes[2 + i] & 0xFFL);
+    }
+    return fingerprint;
   }
 
   private static Schema loadReleased(String name) {

@@ -52,8 +52,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       the ClickHouse process.
  * </ol>
  *
+ * <p>Before them, {@code WARMUP_EVENTS} go through the whole pipeline, so that they measure compiled
+ * code. Each phase's events are encoded before its clock starts.
+ *
  * <p>Environment: {@code EVENTS} (1,000,000), {@code RATE} (10,000/s), {@code FRESHNESS_SECONDS}
- * (30), and any {@code TOLLGATE_*} override of the job's configuration (e.g.
+ * (30), {@code WARMUP_EVENTS} (300,000; 0 sends one event and measures a cold JVM), and any {@code TOLLGATE_*} override of the job's configuration (e.g.
  * {@code TOLLGATE_JOB_PARALLELISM}; {@code TOLLGATE_JOB_STATE_BACKEND=hashmap} compares the job with
  * its state on the heap). Single-threaded apart from the producer's callbacks and the
  * poller.
@@ -100,6 +103,7 @@ public final class PipelineBench {
     int events = Integer.parseInt(env("EVENTS", "1000000"));
     int rate = Integer.parseInt(env("RATE", "10000"));
     int freshnessSeconds = Integer.parseInt(env("FRESHNESS_SECONDS", "30"));
+    int warmUpEvents = Integer.parseInt(env("WARMUP_EVENTS", "300000"));
     Path work = Files.createTempDirectory("tollgate-bench-pipeline-");
     try (ClickHouseServer clickhouse = ClickHouseServer.start(work.resolve("clickhouse"), 0, 0);
         KafkaBroker kafka = KafkaBroker.start(work.resolve("kafka"), 0, 0)) {
@@ -125,7 +129,7 @@ public final class PipelineBench {
       JobClient[] job = {startJob(config, null)};
       try (Client ch = ClickHouseClients.create(clickhouse.httpUrl(), "default", "", database);
           KafkaProducer<byte[], byte[]> producer = producer(kafka.bootstrapServers())) {
-        warmUp(producer, ch);
+        warmUp(producer, ch, warmUpEvents);
         Map<String, String> results = new LinkedHashMap<>() {
           @Override
           public String put(String measure, String result) {
@@ -141,7 +145,7 @@ public final class PipelineBench {
           return () -> job[0] = startJob(config, savepoint);
         });
         // Every event id seen is remembered (24 h TTL): warm-up, two phases of N, the freshness run.
-        long remembered = 1_000 + 2L * events + (long) rate * freshnessSeconds;
+        long remembered = Math.max(1, warmUpEvents) + 2L * events + (long) rate * freshnessSeconds;
         Thread.sleep(config.checkpointInterval().toMillis() * 2); // a checkpoint after the last event
         long bytes = directoryBytes(work.resolve("checkpoints"));
         results.put("state: checkpoint storage after the backlog", String.format(
@@ -183,24 +187,45 @@ public final class PipelineBench {
   }
 
   /** Until the job has written a first batch: start-up is not part of the measurement. */
-  private static void warmUp(KafkaProducer<byte[], byte[]> producer, Client ch) throws InterruptedException {
+  /**
+   * Sends {@code warmUpEvents} through the whole pipeline and waits until all are queryable, so
+   * that the measured phases run compiled code, as a long-running job does: in a cold start the
+   * JIT compilers take about a quarter of this JVM's CPU for the first 20 s (perf).
+   */
+  private static void warmUp(KafkaProducer<byte[], byte[]> producer, Client ch, int warmUpEvents)
+      throws InterruptedException {
     long t0 = System.nanoTime();
-    for (int i = 0; i < 1000; i++) {
-      producer.send(new ProducerRecord<>(TOPIC, InvocationEventCodec.encode(event(eventId(WARM_UP, i), i, nowUs()))));
+    int events = Math.max(1, warmUpEvents);
+    for (byte[] record : encode(WARM_UP, events, nowUs())) {
+      producer.send(new ProducerRecord<>(TOPIC, record));
     }
     producer.flush();
+    awaitQuery(ch, "SELECT count() FROM invocations", events, Duration.ofMinutes(5));
     awaitQuery(ch, "SELECT count() FROM spend_hourly_batches FINAL", 1, Duration.ofMinutes(2));
-    System.out.printf("# warm-up: job writing after %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+    System.out.printf("# warm-up: %,d events through the pipeline in %d ms%n", events,
+        (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  /**
+   * The single-object encodings of a phase's events, made before its clock starts: the producer
+   * stands in for the edges, which run elsewhere, so only sending them shares the cores with the job.
+   */
+  private static byte[][] encode(int phase, int events, long eventTimeUs) {
+    byte[][] records = new byte[events][];
+    for (int i = 0; i < events; i++) {
+      records[i] = InvocationEventCodec.encode(event(eventId(phase, i), i, eventTimeUs + i));
+    }
+    return records;
   }
 
   private static void throughput(KafkaProducer<byte[], byte[]> producer, Client ch, int events,
       Map<String, String> results) throws InterruptedException {
     long base = ClickHouseClients.queryLong(ch, "SELECT count() FROM invocations");
     long baseRollup = ClickHouseClients.queryLong(ch, "SELECT sum(requests) FROM spend_hourly_batches FINAL");
-    long eventTime = nowUs();
+    byte[][] records = encode(THROUGHPUT, events, nowUs());
     long t0 = System.nanoTime();
-    for (int i = 0; i < events; i++) {
-      producer.send(new ProducerRecord<>(TOPIC, InvocationEventCodec.encode(event(eventId(THROUGHPUT, i), i, eventTime + i))));
+    for (byte[] record : records) {
+      producer.send(new ProducerRecord<>(TOPIC, record));
     }
     producer.flush();
     long produced = System.nanoTime();
@@ -233,10 +258,10 @@ public final class PipelineBench {
     Restarter restarter = stopper.stop();
     long base = ClickHouseClients.queryLong(ch, "SELECT count() FROM invocations");
     long baseRollup = ClickHouseClients.queryLong(ch, "SELECT sum(requests) FROM spend_hourly_batches FINAL");
-    long eventTime = nowUs();
+    byte[][] records = encode(BACKLOG, events, nowUs());
     long p0 = System.nanoTime();
-    for (int i = 0; i < events; i++) {
-      producer.send(new ProducerRecord<>(TOPIC, InvocationEventCodec.encode(event(eventId(BACKLOG, i), i, eventTime + i))));
+    for (byte[] record : records) {
+      producer.send(new ProducerRecord<>(TOPIC, record));
     }
     producer.flush();
     double produceSeconds = (System.nanoTime() - p0) / 1e9;
