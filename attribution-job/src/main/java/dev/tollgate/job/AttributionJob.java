@@ -134,11 +134,10 @@ public final class AttributionJob {
         new Workflow.Sources(KafkaConnectors.invocationSource(config), KafkaConnectors.directorySource(config),
             KafkaConnectors.pricesSource(config)),
         new Workflow.Options(config.dedupTtl(), config.priceCatalog(), config.edgeDefaultTenant()),
-        // The writer's inserts and the committer's rollup commits are synchronous ClickHouse calls
-        // (chained to the attribute operator they blocked it for ~37 % of its time, JFR): in a task of
-        // their own, dedup, identity and pricing go on meanwhile, at the cost of one more exchange.
-        rows -> rows.sinkTo(new ClickHouseSink(sinkSettings)).uid(UID_CLICKHOUSE_SINK).name("clickhouse")
-            .disableChaining(),
+        // Chained to the attribute operator: rows reach the writer without being serialized again.
+        // Its inserts run on a thread of their own (ClickHouseSinkWriter), so dedup, identity and
+        // pricing go on during an insert's round trip; the committer's rollup inserts are small.
+        rows -> rows.sinkTo(new ClickHouseSink(sinkSettings)).uid(UID_CLICKHOUSE_SINK).name("clickhouse"),
         deadLetters -> deadLetters.sinkTo(KafkaConnectors.deadLetterSink(config))
             .uid(UID_DEAD_LETTER_SINK).name("dead-letters"));
   }

@@ -2,6 +2,7 @@ package dev.tollgate.job.sink;
 
 import dev.tollgate.job.row.Invocation;
 import java.util.Objects;
+import java.util.concurrent.Executors;
 import org.apache.flink.api.connector.sink2.Committer;
 import org.apache.flink.api.connector.sink2.CommitterInitContext;
 import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
@@ -39,7 +40,12 @@ public final class ClickHouseSink implements Sink<Invocation>, SupportsCommitter
         context.getProcessingTimeService(),
         System::currentTimeMillis,
         new ChainedCounter(metrics.getNumRecordsSendCounter(), group.counter("job_sink_rows_written")),
-        group.counter("job_sink_batches_written"));
+        group.counter("job_sink_batches_written"),
+        Executors.newSingleThreadExecutor(runnable -> {
+          Thread thread = new Thread(runnable, "clickhouse-insert-" + context.getTaskInfo().getIndexOfThisSubtask());
+          thread.setDaemon(true);
+          return thread;
+        }));
   }
 
   @Override

@@ -3,11 +3,17 @@ package dev.tollgate.job.sink;
 import dev.tollgate.clickhouse.SpendRollup;
 import dev.tollgate.job.row.Invocation;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
@@ -33,11 +39,20 @@ import org.slf4j.LoggerFactory;
  * written since; the ReplacingMergeTree keyed by event_id collapses those, so totals read with
  * FINAL stay exactly-once. An insert that fails throws: the job restarts rather than drop rows.
  *
- * <p>Runs on the sink's task (mailbox) thread only; the delay timer fires on that thread too.
+ * <p>Inserts run on the {@code inserts} executor, one at a time, while the next batch is encoded
+ * into a second buffer: the writer is chained to the attribute operator, which must not wait for
+ * ClickHouse's round trips (far longer against a remote server than here). A batch waits only for
+ * the previous insert; {@link #flush} waits for all, so the order above holds, and an insert's
+ * failure surfaces at the next batch, flush or checkpoint.
+ *
+ * <p>Runs on the task (mailbox) thread, and the delay timer fires there too; only the inserts run
+ * on the executor, which sees a buffer only between its hand-over and the wait for it.
  */
 final class ClickHouseSinkWriter implements CommittingSinkWriter<Invocation, SpendBatch> {
 
   private static final Logger log = LoggerFactory.getLogger(ClickHouseSinkWriter.class);
+
+  private static final long CLOSE_WAIT_SECONDS = 10;
 
   private final RowInserter inserter;
   private final int maxRows;
@@ -46,7 +61,12 @@ final class ClickHouseSinkWriter implements CommittingSinkWriter<Invocation, Spe
   private final LongSupplier clockMillis;
   private final Counter rowsWritten;
   private final Counter batchesWritten;
-  private final RowBinaryBuffer buffer;
+  private final ExecutorService inserts;
+  private RowBinaryBuffer buffer;
+  /** The buffer of the insert in flight (null when none), and its outcome. */
+  private RowBinaryBuffer inFlight;
+  private CompletableFuture<Void> inserted = CompletableFuture.completedFuture(null);
+  private RowBinaryBuffer spare;
 
   private int bufferedRows;
   private boolean timerPending;
@@ -56,16 +76,22 @@ final class ClickHouseSinkWriter implements CommittingSinkWriter<Invocation, Spe
   private final BatchRollup batchRollup = new BatchRollup();
   private final SpendRollup.BatchIdDigest batchDigest = new SpendRollup.BatchIdDigest();
 
+  /** {@code inserts} runs the inserts (tests pass a direct executor); {@link #close} shuts it down. */
   ClickHouseSinkWriter(RowInserter inserter, ClickHouseSinkSettings settings, ProcessingTimeService time,
-      LongSupplier clockMillis, Counter rowsWritten, Counter batchesWritten) {
+      LongSupplier clockMillis, Counter rowsWritten, Counter batchesWritten, ExecutorService inserts) {
     this.inserter = Objects.requireNonNull(inserter, "inserter");
+    this.inserts = Objects.requireNonNull(inserts, "inserts");
     this.maxRows = settings.maxRows();
     this.maxDelayMillis = settings.maxDelay().toMillis();
     this.time = Objects.requireNonNull(time, "time");
     this.clockMillis = Objects.requireNonNull(clockMillis, "clockMillis");
     this.rowsWritten = rowsWritten;
     this.batchesWritten = batchesWritten;
-    this.buffer = new RowBinaryBuffer(Math.min(maxRows, 10_000) * 512);
+    this.buffer = newBuffer();
+  }
+
+  private RowBinaryBuffer newBuffer() {
+    return new RowBinaryBuffer(Math.min(maxRows, 10_000) * 512);
   }
 
   @Override
@@ -89,10 +115,11 @@ final class ClickHouseSinkWriter implements CommittingSinkWriter<Invocation, Spe
     }
   }
 
-  /** Called before every checkpoint barrier and at end of input: nothing may stay buffered. */
+  /** Called before every checkpoint barrier and at end of input: nothing may stay buffered or in flight. */
   @Override
   public void flush(boolean endOfInput) throws IOException {
     insertBuffered();
+    awaitInsert();
   }
 
   /**
@@ -101,7 +128,7 @@ final class ClickHouseSinkWriter implements CommittingSinkWriter<Invocation, Spe
    */
   @Override
   public Collection<SpendBatch> prepareCommit() throws IOException {
-    insertBuffered();
+    flush(false);
     if (batchIds.isEmpty()) {
       return List.of();
     }
@@ -122,15 +149,28 @@ final class ClickHouseSinkWriter implements CommittingSinkWriter<Invocation, Spe
     insertBuffered();
   }
 
+  /** Hands the buffered rows to the executor, once the previous insert is done. */
   private void insertBuffered() throws IOException {
     if (bufferedRows == 0) {
       return;
     }
+    awaitInsert();
+    RowBinaryBuffer batch = buffer;
     int rows = bufferedRows;
-    long started = System.nanoTime();
-    inserter.insert(buffer, rows);
-    buffer.clear();
+    buffer = spare != null ? spare : newBuffer();
+    spare = null;
     bufferedRows = 0;
+    inFlight = batch;
+    inserted = CompletableFuture.runAsync(() -> insert(batch, rows), inserts);
+  }
+
+  private void insert(RowBinaryBuffer batch, int rows) {
+    long started = System.nanoTime();
+    try {
+      inserter.insert(batch, rows);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     rowsWritten.inc(rows);
     batchesWritten.inc();
     if (log.isDebugEnabled()) {
@@ -138,14 +178,42 @@ final class ClickHouseSinkWriter implements CommittingSinkWriter<Invocation, Spe
     }
   }
 
-  /** Rows buffered and not yet inserted (tests). */
+  /** Waits for the insert in flight; its failure is thrown here. */
+  private void awaitInsert() throws IOException {
+    if (inFlight == null) {
+      return;
+    }
+    try {
+      inserted.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while a ClickHouse insert was in flight");
+    } catch (ExecutionException e) {
+      inFlight = null; // its rows are lost to this writer: the job restarts and replays them
+      Throwable cause = e.getCause() instanceof UncheckedIOException io ? io.getCause() : e.getCause();
+      throw cause instanceof IOException io ? io : new IOException("ClickHouse insert failed", cause);
+    }
+    inFlight.clear();
+    spare = inFlight;
+    inFlight = null;
+  }
+
+  /** Rows buffered and not yet handed to an insert (tests). */
   int bufferedRows() {
     return bufferedRows;
   }
 
   @Override
-  public void close() {
-    // Rows still buffered here belong to no completed checkpoint: the replay re-delivers them.
-    inserter.close();
+  public void close() throws InterruptedException {
+    // Rows still buffered or in flight here belong to no completed checkpoint: the replay
+    // re-delivers them.
+    inserts.shutdownNow();
+    try {
+      if (!inserts.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+        log.warn("a ClickHouse insert did not stop within {} s of the writer's close", CLOSE_WAIT_SECONDS);
+      }
+    } finally {
+      inserter.close();
+    }
   }
 }

@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputSerializer;
@@ -26,9 +26,12 @@ import org.apache.flink.core.memory.DataOutputView;
  * future state use would fail loudly rather than misread. Invariant: {@code deserialize(serialize(r))}
  * equals {@code r} field for field, nulls included.
  *
- * <p>Stateless and thread-safe.
+ * <p>Dimension strings are read through {@link RecentStrings}, so a row's repeated values are shared
+ * instances (ids, trace and span ids, unique per row, are read as they are).
+ *
+ * <p>Not thread-safe: {@link #duplicate} gives each thread its own instance.
  */
-public final class InvocationSerializer extends TypeSerializerSingleton<Invocation> {
+public final class InvocationSerializer extends TypeSerializer<Invocation> {
 
   private static final long serialVersionUID = 1L;
 
@@ -41,7 +44,24 @@ public final class InvocationSerializer extends TypeSerializerSingleton<Invocati
 
   private static final String[] NO_STRINGS = new String[0];
 
+  private transient RecentStrings recent;
+
   private InvocationSerializer() {}
+
+  @Override
+  public TypeSerializer<Invocation> duplicate() {
+    return new InvocationSerializer();
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof InvocationSerializer;
+  }
+
+  @Override
+  public int hashCode() {
+    return InvocationSerializer.class.hashCode();
+  }
 
   @Override
   public boolean isImmutableType() {
@@ -127,22 +147,25 @@ public final class InvocationSerializer extends TypeSerializerSingleton<Invocati
   @Override
   public Invocation deserialize(DataInputView in) throws IOException {
     Invocation r = new Invocation();
+    if (recent == null) {
+      recent = new RecentStrings();
+    }
     r.eventId = string(in);
-    r.tenant = string(in);
+    r.tenant = dimension(in);
     r.receivedAtUs = in.readLong();
-    r.provider = string(in);
-    r.protocol = string(in);
-    r.operation = string(in);
-    r.httpMethod = string(in);
-    r.pathTemplate = string(in);
-    r.requestModel = string(in);
-    r.responseModel = string(in);
+    r.provider = dimension(in);
+    r.protocol = dimension(in);
+    r.operation = dimension(in);
+    r.httpMethod = dimension(in);
+    r.pathTemplate = dimension(in);
+    r.requestModel = dimension(in);
+    r.responseModel = dimension(in);
     r.responseId = string(in);
     r.stream = in.readBoolean();
     r.statusCode = in.readInt();
-    r.errorType = string(in);
-    r.finishReasons = strings(in);
-    r.outcome = string(in);
+    r.errorType = dimension(in);
+    r.finishReasons = dimensions(in);
+    r.outcome = dimension(in);
     r.ttftUs = nullableLong(in);
     r.durationUs = in.readLong();
     r.requestBytes = in.readLong();
@@ -153,21 +176,21 @@ public final class InvocationSerializer extends TypeSerializerSingleton<Invocati
     r.cacheWrite1hInputTokens = in.readLong();
     r.outputTokens = in.readLong();
     r.reasoningTokens = in.readLong();
-    r.usageSource = string(in);
-    r.serviceTier = string(in);
-    r.team = string(in);
-    r.user = string(in);
-    r.service = string(in);
-    r.environment = string(in);
-    r.costCenter = string(in);
-    r.tagKeys = strings(in);
-    r.tagValues = strings(in);
-    r.keyFingerprint = string(in);
+    r.usageSource = dimension(in);
+    r.serviceTier = dimension(in);
+    r.team = dimension(in);
+    r.user = dimension(in);
+    r.service = dimension(in);
+    r.environment = dimension(in);
+    r.costCenter = dimension(in);
+    r.tagKeys = dimensions(in);
+    r.tagValues = dimensions(in);
+    r.keyFingerprint = dimension(in);
     r.traceId = string(in);
     r.spanId = string(in);
     r.costNanos = nullableLong(in);
-    r.pricingStatus = string(in);
-    r.priceRef = string(in);
+    r.pricingStatus = dimension(in);
+    r.priceRef = dimension(in);
     return r;
   }
 
@@ -219,14 +242,20 @@ public final class InvocationSerializer extends TypeSerializerSingleton<Invocati
     }
   }
 
-  private static String[] strings(DataInputView in) throws IOException {
+  /** A string that repeats across rows: a shared instance while it is recent. */
+  private String dimension(DataInputView in) throws IOException {
+    int length = in.readInt();
+    return length < 0 ? null : recent.read(in, length);
+  }
+
+  private String[] dimensions(DataInputView in) throws IOException {
     int count = in.readInt();
     if (count < 0) {
       return null;
     }
     String[] values = count == 0 ? NO_STRINGS : new String[count];
     for (int i = 0; i < count; i++) {
-      values[i] = string(in);
+      values[i] = dimension(in);
     }
     return values;
   }
@@ -245,7 +274,7 @@ public final class InvocationSerializer extends TypeSerializerSingleton<Invocati
   /** Serializer snapshot: the format has no parameters. */
   public static final class Snapshot extends SimpleTypeSerializerSnapshot<Invocation> {
     public Snapshot() {
-      super(() -> INSTANCE);
+      super(InvocationSerializer::new);
     }
   }
 }

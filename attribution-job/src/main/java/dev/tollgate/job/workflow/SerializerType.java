@@ -59,7 +59,7 @@ public final class SerializerType<T> extends TypeInformation<T> {
 
   @Override
   public TypeSerializer<T> createSerializer(SerializerConfig config) {
-    return serializer;
+    return serializer.duplicate(); // a stateful serializer is confined to the thread that asked
   }
 
   @Override

@@ -22,8 +22,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * The attribution dataflow, independent of where records come from and go to: decode (bad records
  * to the dead-letter output) -> key by event id -> attribute (dedup, identity from the directory,
  * price with the overrides; both tables broadcast on one stream). The source and decode are chained,
- * and dedup, identity and pricing share one operator, so a row crosses one exchange (the keyBy)
- * before the sink ({@code AttributionJob} runs the ClickHouse writer in a task of its own). Tests
+ * and dedup, identity and pricing share one operator, so a row crosses one exchange (the keyBy);
+ * {@code AttributionJob} chains the ClickHouse sink to that operator. Tests
  * pass their own sources and sinks; {@code AttributionJob} passes Kafka and ClickHouse.
  *
  * <p>Used on the client thread while the job graph is built.

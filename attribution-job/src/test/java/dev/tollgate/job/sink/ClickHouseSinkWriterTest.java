@@ -12,7 +12,12 @@ import dev.tollgate.clickhouse.SpendRollup;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.io.UncheckedIOException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import org.apache.flink.util.concurrent.Executors;
 import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.metrics.SimpleCounter;
 import org.apache.flink.core.memory.DataOutputSerializer;
@@ -76,7 +81,7 @@ class ClickHouseSinkWriterTest {
   private final SimpleCounter rows = new SimpleCounter();
   private final ClickHouseSinkWriter writer = new ClickHouseSinkWriter(inserter,
       new ClickHouseSinkSettings("http://127.0.0.1:1", "default", "", "db", 3, Duration.ofMillis(500)),
-      time, () -> 1_700_000_000_000L, rows, new SimpleCounter());
+      time, () -> 1_700_000_000_000L, rows, new SimpleCounter(), Executors.newDirectExecutorService());
 
   private void write(int n) throws Exception {
     for (int i = 0; i < n; i++) {
@@ -117,13 +122,64 @@ class ClickHouseSinkWriterTest {
   }
 
   @Test
-  void failsTheFlushAndKeepsTheRowsWhenTheInsertFails() throws Exception {
+  void failsTheFlushWhenTheInsertFails() throws Exception {
     write(2);
     inserter.fail = true;
 
     assertThatThrownBy(() -> writer.flush(false)).isInstanceOf(IOException.class).hasMessage("server down");
-    assertThat(writer.bufferedRows()).isEqualTo(2);
     assertThat(rows.getCount()).isZero();
+  }
+
+  @Test
+  void encodesTheNextBatchWhileAnInsertIsInFlightAndFlushWaitsForIt() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    List<Integer> batches = new CopyOnWriteArrayList<>();
+    RowInserter slow = new RowInserter() {
+      @Override
+      public void insert(RowBinaryBuffer batch, int rows) throws IOException {
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          throw new IOException(e);
+        }
+        batches.add(rows);
+      }
+
+      @Override
+      public void close() {}
+    };
+    ExecutorService inserts = java.util.concurrent.Executors.newSingleThreadExecutor();
+    ClickHouseSinkWriter async = new ClickHouseSinkWriter(slow,
+        new ClickHouseSinkSettings("http://127.0.0.1:1", "default", "", "db", 3, Duration.ofMillis(500)),
+        time, () -> 1_700_000_000_000L, new SimpleCounter(), new SimpleCounter(), inserts);
+    try {
+      for (int i = 0; i < 5; i++) {
+        async.write(TestEvents.row("e-" + i, "gpt-4o"), null);
+      }
+      assertThat(async.bufferedRows()).as("3 handed to the insert, 2 written meanwhile").isEqualTo(2);
+      assertThat(batches).as("the insert is still in flight").isEmpty();
+
+      Thread flusher = new Thread(() -> {
+        try {
+          async.flush(false);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+      flusher.start();
+      flusher.join(200);
+      assertThat(flusher.isAlive()).as("flush waits for the insert in flight").isTrue();
+
+      release.countDown();
+      flusher.join(10_000);
+      assertThat(flusher.isAlive()).isFalse();
+      assertThat(batches).as("one insert at a time, in order").containsExactly(3, 2);
+      assertThat(async.bufferedRows()).isZero();
+    } finally {
+      release.countDown();
+      async.close();
+    }
+    assertThat(inserts.isShutdown()).isTrue();
   }
 
   @Test

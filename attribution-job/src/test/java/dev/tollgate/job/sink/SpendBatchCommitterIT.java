@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.operators.ProcessingTimeService;
@@ -105,7 +106,8 @@ class SpendBatchCommitterIT {
     long day = D0 - 60 * DAY; // away from the days the other tests seal
     clock.set((day + DAY / 2) * 1000);
     ClickHouseSinkWriter writer = new ClickHouseSinkWriter(new ClickHouseRowInserter(settings()), settings(),
-        new NoTimers(), clock::get, new SimpleCounter(), new SimpleCounter());
+        new NoTimers(), clock::get, new SimpleCounter(), new SimpleCounter(),
+        Executors.newSingleThreadExecutor());
     Random random = new Random(7);
     for (int i = 0; i < 3_000; i++) {
       writer.write(randomRow("r" + i, day, random), null);
