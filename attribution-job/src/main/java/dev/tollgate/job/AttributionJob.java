@@ -145,8 +145,6 @@ public final class AttributionJob {
   // RocksDB's options, declared here: the backend's classes are not on every client's path.
   static final ConfigOption<Boolean> ROCKSDB_BLOOM_FILTER =
       ConfigOptions.key("state.backend.rocksdb.use-bloom-filter").booleanType().defaultValue(false);
-  static final ConfigOption<Boolean> ROCKSDB_PARTITIONED_INDEX_FILTERS =
-      ConfigOptions.key("state.backend.rocksdb.memory.partitioned-index-filters").booleanType().defaultValue(false);
   static final ConfigOption<String> ROCKSDB_OPTIONS_FACTORY =
       ConfigOptions.key("state.backend.rocksdb.options-factory").stringType().noDefaultValue();
 
@@ -164,12 +162,9 @@ public final class AttributionJob {
     if (rocksdb) {
       // Dedup mostly looks up ids it has never seen. Without a filter, each such miss searches an
       // index and a data block of every file that could hold the id; with one (10 bits per id,
-      // ~1% false positives) it reads the file's filter and moves on. The filters are partitioned:
-      // a file's whole filter is larger than a shard of the small block cache Flink's managed
-      // memory gives each slot, so it was read from the file at every lookup (a backlog took
-      // twice the CPU per event with whole filters, half as much with partitioned ones).
+      // ~1% false positives) it probes the file's filter and moves on. DedupRocksDbOptions keeps
+      // the files small enough for each one's filter to stay in the block cache.
       flink.set(ROCKSDB_BLOOM_FILTER, true);
-      flink.set(ROCKSDB_PARTITIONED_INDEX_FILTERS, true);
       flink.set(ROCKSDB_OPTIONS_FACTORY, DedupRocksDbOptions.class.getName());
     }
     return flink;
