@@ -135,8 +135,9 @@ public final class AttributionJob {
             KafkaConnectors.pricesSource(config)),
         new Workflow.Options(config.dedupTtl(), config.priceCatalog(), config.edgeDefaultTenant()),
         // Chained to the attribute operator: rows reach the writer without being serialized again.
-        // Its inserts run on a thread of their own (ClickHouseSinkWriter), so dedup, identity and
-        // pricing go on during an insert's round trip; the committer's rollup inserts are small.
+        // The writer's inserts run on a thread of their own (ClickHouseSinkWriter), so dedup,
+        // identity and pricing go on during an insert's round trip. The committer's inserts (a
+        // checkpoint's event ids and rollup rows) still hold the task once per checkpoint.
         rows -> rows.sinkTo(new ClickHouseSink(sinkSettings)).uid(UID_CLICKHOUSE_SINK).name("clickhouse"),
         deadLetters -> deadLetters.sinkTo(KafkaConnectors.deadLetterSink(config))
             .uid(UID_DEAD_LETTER_SINK).name("dead-letters"));

@@ -12,9 +12,10 @@ import org.rocksdb.DBOptions;
  *
  * <ul>
  *   <li>Memtables and files of {@link #FILE_BYTES}: a file's filter is one block (~1.25 bytes per
- *       id), and Flink's managed memory gives each slot a small block cache split in shards of
- *       about half a MiB; the filter of a 64 MiB file (RocksDB's default) is larger than a shard,
- *       so it was read from the file at every lookup (a backlog cost twice the CPU per event).
+ *       id), kept in the block cache that Flink's managed memory gives each slot, an LRU cache
+ *       split in shards. The filter of a 64 MiB file (RocksDB's default; ~2.5 MB for its ~2
+ *       million ids) did not fit a shard of a small slot's cache, so it was read from the file at
+ *       every lookup (measured: a backlog cost twice the CPU per event, kernel copies in perf).
  *       Partitioned filters avoid that too, at the price of an index search per file and lookup:
  *       the attribute task spent 16 % of its time in them, against 8 % with small files.
  *   <li>A bloom filter over the whole keys of each memtable answers a miss without walking the

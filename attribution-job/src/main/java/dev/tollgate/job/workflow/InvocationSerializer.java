@@ -35,7 +35,7 @@ public final class InvocationSerializer extends TypeSerializer<Invocation> {
 
   private static final long serialVersionUID = 1L;
 
-  /** The one instance. */
+  /** The instance {@link #TYPE} hands out copies of ({@link #duplicate}); like any, for one thread. */
   public static final InvocationSerializer INSTANCE = new InvocationSerializer();
 
   /** The Flink type of the job's invocation streams: one opaque value written by {@link #INSTANCE}. */

@@ -8,7 +8,6 @@ import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.BinaryDecoder;
@@ -106,9 +105,9 @@ public final class InvocationEventCodec {
     try {
       coders.decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH, coders.decoder);
       return reader.read(null, coders.decoder);
-    } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | NegativeArraySizeException e) {
+    } catch (IOException | RuntimeException e) {
       // A truncated body reads past its end (EOFException); a corrupt one reads a bad union
-      // index, length or UTF-8 string.
+      // index, length (Avro's limits throw UnsupportedOperationException) or UTF-8 string.
       throw new InvalidEventException("corrupt InvocationEvent record: " + e);
     }
   }

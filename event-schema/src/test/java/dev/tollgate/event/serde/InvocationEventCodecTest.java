@@ -4,12 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tollgate.event.InvocationEvent;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.apache.avro.SchemaNormalization;
 import org.junit.jupiter.api.Test;
 
 class InvocationEventCodecTest {
+
+  /** Marker and fingerprint: corrupting them is covered by the tests above. */
+  private static final int HEADER = 10;
 
   static InvocationEvent sample() {
     return InvocationEvent.newBuilder()
@@ -68,6 +73,27 @@ class InvocationEventCodecTest {
     assertThatThrownBy(() -> InvocationEventCodec.decode(bytes))
         .isInstanceOf(InvocationEventCodec.InvalidEventException.class)
         .hasMessageContaining("unknown writer schema");
+  }
+
+  @Test
+  void corruptRecordsDecodeOrAreRejectedAsInvalidNeverAnythingElse() {
+    // The job dead-letters InvalidEventException; anything else (or an allocation the size of a
+    // corrupt length) would be a decoder bug. Bytes changed at random, cut short, or lengthened.
+    byte[] valid = InvocationEventCodec.encode(sample());
+    Random random = new Random(3);
+    int rejected = 0;
+    for (int i = 0; i < 20_000; i++) {
+      byte[] bytes = Arrays.copyOf(valid, valid.length + random.nextInt(3) - random.nextInt(valid.length / 4));
+      for (int changes = 1 + random.nextInt(4); changes > 0; changes--) {
+        bytes[HEADER + random.nextInt(bytes.length - HEADER)] = (byte) random.nextInt(256);
+      }
+      try {
+        InvocationEventCodec.decode(bytes);
+      } catch (InvocationEventCodec.InvalidEventException e) {
+        rejected++;
+      }
+    }
+    assertThat(rejected).as("most corruptions are caught").isGreaterThan(10_000);
   }
 
   @Test

@@ -56,7 +56,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * code. Each phase's events are encoded before its clock starts.
  *
  * <p>Environment: {@code EVENTS} (1,000,000), {@code RATE} (10,000/s), {@code FRESHNESS_SECONDS}
- * (30), {@code WARMUP_EVENTS} (300,000; 0 sends one event and measures a cold JVM), and any {@code TOLLGATE_*} override of the job's configuration (e.g.
+ * (30), {@code WARMUP_EVENTS} (300,000; 0 sends one event and measures a cold JVM), and any
+ * {@code TOLLGATE_*} override of the job's configuration (e.g.
  * {@code TOLLGATE_JOB_PARALLELISM}; {@code TOLLGATE_JOB_STATE_BACKEND=hashmap} compares the job with
  * its state on the heap). Single-threaded apart from the producer's callbacks and the
  * poller.
