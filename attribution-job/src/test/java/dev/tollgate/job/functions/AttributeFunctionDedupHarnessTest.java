@@ -11,11 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.VoidNamespace;
-import org.apache.flink.state.rocksdb.RocksDBKeyedStateBackend;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -104,17 +101,14 @@ class AttributeFunctionDedupHarnessTest {
       for (String id : List.of("a", "b", "c")) {
         AttributeHarness.send(rocks, TestEvents.row(id, "gpt-4o"));
       }
-      @SuppressWarnings("unchecked") // keyed by event id
-      var backend = (RocksDBKeyedStateBackend<String>) (RocksDBKeyedStateBackend<?>) rocks.getOperator()
-          .getKeyedStateBackend();
-      var seen = new ValueStateDescriptor<>(AttributeFunction.SEEN_STATE, Types.BOOLEAN);
-      backend.compactState(seen);
+      var backend = AttributeHarness.rocksDbBackend(rocks);
+      backend.compactState(AttributeHarness.SEEN);
       assertThat(backend.getKeys(AttributeFunction.SEEN_STATE, VoidNamespace.INSTANCE).count())
           .as("live ids survive a compaction").isEqualTo(3);
 
       rocks.setStateTtlProcessingTime(TTL.toMillis() + 1);
       AttributeHarness.send(rocks, TestEvents.row("d", "gpt-4o"));
-      backend.compactState(seen);
+      backend.compactState(AttributeHarness.SEEN);
 
       assertThat(backend.getKeys(AttributeFunction.SEEN_STATE, VoidNamespace.INSTANCE).toList())
           .as("the compaction filter drops expired ids").containsExactly("d");
@@ -135,10 +129,7 @@ class AttributeFunctionDedupHarnessTest {
       for (String id : inFiles) {
         rocks.processElement(TestEvents.row(id, "gpt-4o"), 0);
       }
-      @SuppressWarnings("unchecked") // keyed by event id
-      var backend = (RocksDBKeyedStateBackend<String>) (RocksDBKeyedStateBackend<?>) rocks.getOperator()
-          .getKeyedStateBackend();
-      backend.compactState(new ValueStateDescriptor<>(AttributeFunction.SEEN_STATE, Types.BOOLEAN));
+      AttributeHarness.rocksDbBackend(rocks).compactState(AttributeHarness.SEEN);
       List<String> inMemory = uuids(random, 5_000);
       for (String id : inMemory) {
         rocks.processElement(TestEvents.row(id, "gpt-4o"), 0);

@@ -7,9 +7,12 @@ import dev.tollgate.job.row.TableUpdate;
 import dev.tollgate.job.workflow.EventIdKey;
 import java.time.Duration;
 import java.util.List;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.heap.HeapKeyedStateBackend;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.state.rocksdb.RocksDBKeyedStateBackend;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 
@@ -33,9 +36,22 @@ final class AttributeHarness {
       throws Exception {
     var harness = create("default");
     harness.setStateBackend(new EmbeddedRocksDBStateBackend().configure(
-        AttributionJob.stateConfiguration(AttributionConfig.STATE_BACKEND_ROCKSDB), AttributeHarness.class.getClassLoader()));
+        AttributionJob.stateConfiguration(AttributionConfig.STATE_BACKEND_ROCKSDB),
+        AttributeHarness.class.getClassLoader()));
     harness.open();
     return harness;
+  }
+
+  /** The dedup state's descriptor, as the function declares it. */
+  static final ValueStateDescriptor<Boolean> SEEN =
+      new ValueStateDescriptor<>(AttributeFunction.SEEN_STATE, Types.BOOLEAN);
+
+  /** The keyed state backend of a harness from {@link #openOnRocksDb}. */
+  @SuppressWarnings("unchecked") // keyed by event id
+  static RocksDBKeyedStateBackend<String> rocksDbBackend(
+      KeyedBroadcastOperatorTestHarness<String, Invocation, TableUpdate, Invocation> harness) {
+    return (RocksDBKeyedStateBackend<String>) (RocksDBKeyedStateBackend<?>) harness.getOperator()
+        .getKeyedStateBackend();
   }
 
   /** A harness restored from {@code snapshot}, opened. */

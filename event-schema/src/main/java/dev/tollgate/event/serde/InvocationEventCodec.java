@@ -152,9 +152,16 @@ public final class InvocationEventCodec {
     BinaryEncoder encoder;
     BinaryDecoder decoder;
     private final Map<Long, SpecificDatumReader<InvocationEvent>> readers = new HashMap<>();
+    // Consecutive records nearly always share their writer schema: the last reader is kept apart,
+    // so they skip the map's boxed lookup.
+    private long lastFingerprint;
+    private SpecificDatumReader<InvocationEvent> lastReader;
 
     /** The reader for records written with the schema of {@code fingerprint}; null when unknown. */
     SpecificDatumReader<InvocationEvent> reader(long fingerprint) {
+      if (lastReader != null && fingerprint == lastFingerprint) {
+        return lastReader;
+      }
       SpecificDatumReader<InvocationEvent> reader = readers.get(fingerprint);
       if (reader == null) {
         Schema writer = WRITER_SCHEMAS.get(fingerprint);
@@ -164,6 +171,8 @@ public final class InvocationEventCodec {
         reader = new SpecificDatumReader<>(writer, InvocationEvent.getClassSchema(), DATA);
         readers.put(fingerprint, reader);
       }
+      lastFingerprint = fingerprint;
+      lastReader = reader;
       return reader;
     }
   }
