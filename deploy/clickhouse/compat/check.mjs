@@ -6,7 +6,9 @@
 // `run` produces it from the real SpendRollup and analytics-api builders. Statement names, the
 // database and the fixture's hours/event ids are the contract with PrintSql.java.
 //
-// Usage: node check.mjs PRINTED_SQL_FILE [MIGRATIONS_DIR]. Exit 1 when any check fails.
+// Usage: node check.mjs PRINTED_SQL_FILE [MIGRATIONS_DIR [NATIVE_BLOCK EXPECTED_ROWS]]. Exit 1 when any
+// check fails. NATIVE_BLOCK and EXPECTED_ROWS are what PrintNativeBlock.java writes: a block of raw
+// rows encoded by the attribution job's sink, and some of its rows as they must read back.
 // Single-threaded; one temporary chdb session, removed at the end.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -16,6 +18,7 @@ import { Session } from 'chdb';
 const here = dirname(fileURLToPath(import.meta.url));
 const printedFile = process.argv[2];
 const migrationsDir = process.argv[3] ?? join(here, '..', 'migrations');
+const [nativeBlock, nativeExpected] = process.argv.slice(4);
 if (!printedFile) {
   console.error('usage: node check.mjs PRINTED_SQL_FILE [MIGRATIONS_DIR]');
   process.exit(2);
@@ -314,6 +317,28 @@ try {
   rollupMatchesRaw('after re-pricing', repriced);
   check('daily.reseal', () => stmt(sqlOf('daily.reseal'), 'daily.reseal'));
   dailyMatches('after re-pricing', repriced);
+
+  // The attribution job's sink inserts raw rows as Native blocks (InvocationBlock): 26.x must
+  // read its bytes as written, dictionaries of every index width, NULLs and arrays included.
+  if (nativeBlock) {
+    check('insert invocations (Native block from the job\'s encoder)', () => {
+      exec(`CREATE TABLE ${DB}.invocations_native AS ${DB}.invocations`);
+      exec(`INSERT INTO ${DB}.invocations_native SELECT * FROM file('${nativeBlock}', 'Native')`);
+    });
+    check('Native block: row count and dictionary sizes', () => assertEqual(rows(`SELECT count() AS c,
+      uniqExact(outcome) AS o, uniqExact(pricing_status) AS p FROM ${DB}.invocations_native`)
+      .map((r) => [Number(r.c), Number(r.o), Number(r.p)]), [[70000, 70000, 300]], 'count, outcomes, pricing statuses'));
+    check('Native block: rows read back as written', () => {
+      const want = readFileSync(nativeExpected, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+      const text = (c) => `toString(${c}) AS ${c}`;
+      const joined = (c) => `arrayStringConcat(${c}, '|') AS ${c}`;
+      const columns = Object.keys(want[0]).map((c) => (['finish_reasons', 'tag_keys', 'tag_values'].includes(c) ? joined(c)
+        : c === 'ts' || c === 'ingested_at' ? `toString(toUInt32(${c})) AS ${c}` : text(c)));
+      const got = rows(`SELECT ${columns.join(', ')} FROM ${DB}.invocations_native
+        WHERE event_id IN (${want.map((r) => `'${r.event_id}'`).join(', ')}) ORDER BY event_id`);
+      assertEqual(got, want, 'rows');
+    });
+  }
 
   check('every printed statement was run', () => {
     const missed = [...printed.keys()].filter((n) => !used.has(n));

@@ -10,8 +10,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Inserts RowBinary batches into {@code <database>.invocations} with client-v2's stream insert
- * (POJO inserts are broken on ClickHouse 18.16).
+ * Inserts {@link InvocationBlock}s into {@code <database>.invocations} in the Native format, with
+ * client-v2's stream insert (POJO inserts are broken on ClickHouse 18.16).
  *
  * <p>Used by one sink writer thread; the client itself is thread-safe.
  */
@@ -30,11 +30,12 @@ final class ClickHouseRowInserter implements RowInserter {
   }
 
   @Override
-  public void insert(RowBinaryBuffer batch, int rows) throws IOException {
+  public void insert(InvocationBlock block) throws IOException {
+    int rows = block.rows();
     try {
       // The insert is complete once the response arrives; it has nothing else to read.
       InsertResponse response = client
-          .insert(table, InvocationRowEncoder.COLUMNS, batch.asInputStream(), ClickHouseFormat.RowBinary)
+          .insert(table, block.columnNames(), block.asInputStream(), ClickHouseFormat.Native)
           .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
       response.close();
     } catch (InterruptedException e) {

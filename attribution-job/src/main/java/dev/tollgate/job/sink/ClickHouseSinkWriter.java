@@ -62,13 +62,12 @@ final class ClickHouseSinkWriter implements CommittingSinkWriter<Invocation, Spe
   private final Counter rowsWritten;
   private final Counter batchesWritten;
   private final ExecutorService inserts;
-  private RowBinaryBuffer buffer;
-  /** The buffer of the insert in flight (null when none), and its outcome. */
-  private RowBinaryBuffer inFlight;
+  private InvocationBlock buffer = new InvocationBlock();
+  /** The block of the insert in flight (null when none), and its outcome. */
+  private InvocationBlock inFlight;
   private CompletableFuture<Void> inserted = CompletableFuture.completedFuture(null);
-  private RowBinaryBuffer spare;
+  private InvocationBlock spare;
 
-  private int bufferedRows;
   private boolean timerPending;
   // Every row written since the last prepareCommit (inserted or still buffered): the next batch.
   private final List<String> batchIds = new ArrayList<>();
@@ -87,19 +86,13 @@ final class ClickHouseSinkWriter implements CommittingSinkWriter<Invocation, Spe
     this.clockMillis = Objects.requireNonNull(clockMillis, "clockMillis");
     this.rowsWritten = rowsWritten;
     this.batchesWritten = batchesWritten;
-    this.buffer = newBuffer();
-  }
-
-  private RowBinaryBuffer newBuffer() {
-    return new RowBinaryBuffer(Math.min(maxRows, 10_000) * 512);
   }
 
   @Override
   public void write(Invocation row, Context context) throws IOException {
     long now = clockMillis.getAsLong();
     // version = processing time: a later write of the same event (a re-pricing) wins in ClickHouse.
-    InvocationRowEncoder.encode(row, now / 1000, now, buffer);
-    bufferedRows++;
+    buffer.add(row, now / 1000, now);
     if (batchIds.size() == batchTs.length) {
       batchTs = Arrays.copyOf(batchTs, batchTs.length * 2);
     }
@@ -107,7 +100,7 @@ final class ClickHouseSinkWriter implements CommittingSinkWriter<Invocation, Spe
     batchIds.add(row.eventId);
     batchRollup.add(row);
     batchDigest.add(row.eventId);
-    if (bufferedRows >= maxRows) {
+    if (buffer.rows() >= maxRows) {
       insertBuffered();
     } else if (!timerPending) {
       timerPending = true;
@@ -151,23 +144,22 @@ final class ClickHouseSinkWriter implements CommittingSinkWriter<Invocation, Spe
 
   /** Hands the buffered rows to the executor, once the previous insert is done. */
   private void insertBuffered() throws IOException {
-    if (bufferedRows == 0) {
+    if (buffer.rows() == 0) {
       return;
     }
     awaitInsert();
-    RowBinaryBuffer batch = buffer;
-    int rows = bufferedRows;
-    buffer = spare != null ? spare : newBuffer();
+    InvocationBlock batch = buffer;
+    buffer = spare != null ? spare : new InvocationBlock();
     spare = null;
-    bufferedRows = 0;
     inFlight = batch;
-    inserted = CompletableFuture.runAsync(() -> insert(batch, rows), inserts);
+    inserted = CompletableFuture.runAsync(() -> insert(batch), inserts);
   }
 
-  private void insert(RowBinaryBuffer batch, int rows) {
+  private void insert(InvocationBlock batch) {
     long started = System.nanoTime();
+    int rows = batch.rows();
     try {
-      inserter.insert(batch, rows);
+      inserter.insert(batch);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -200,7 +192,7 @@ final class ClickHouseSinkWriter implements CommittingSinkWriter<Invocation, Spe
 
   /** Rows buffered and not yet handed to an insert (tests). */
   int bufferedRows() {
-    return bufferedRows;
+    return buffer.rows();
   }
 
   @Override

@@ -32,12 +32,12 @@ class ClickHouseSinkWriterTest {
     boolean closed;
 
     @Override
-    public void insert(RowBinaryBuffer batch, int rows) throws IOException {
+    public void insert(InvocationBlock block) throws IOException {
       if (fail) {
         throw new IOException("server down");
       }
-      assertThat(batch.size()).isPositive();
-      batches.add(rows);
+      assertThat(block.rows()).isPositive();
+      batches.add(block.rows());
     }
 
     @Override
@@ -136,13 +136,13 @@ class ClickHouseSinkWriterTest {
     List<Integer> batches = new CopyOnWriteArrayList<>();
     RowInserter slow = new RowInserter() {
       @Override
-      public void insert(RowBinaryBuffer batch, int rows) throws IOException {
+      public void insert(InvocationBlock block) throws IOException {
         try {
           release.await();
         } catch (InterruptedException e) {
           throw new IOException(e);
         }
-        batches.add(rows);
+        batches.add(block.rows());
       }
 
       @Override
