@@ -19,9 +19,7 @@ import dev.tollgate.job.AttributionJob;
 import dev.tollgate.job.config.AttributionConfig;
 import dev.tollgate.testkit.ClickHouseExtension;
 import dev.tollgate.testkit.KafkaExtension;
-import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -75,8 +73,8 @@ class EndToEndIT {
 
     String yaml = """
         edge:
-          port: %d
-          admin_port: %d
+          port: 0
+          admin_port: 0
           key_fingerprint_secret: e2e-secret
           spool:
             dir: %s
@@ -94,13 +92,13 @@ class EndToEndIT {
           parallelism: 2
           checkpoint_dir: %s
         analytics:
-          port: %d
+          port: 0
           tokens:
             - name: e2e
               tenant: default
               sha256: %s
-        """.formatted(freePort(), freePort(), temp.resolve("spool"), provider.baseUrl(), kafka.bootstrapServers(),
-        clickhouse.httpUrl(), clickhouse.database(), temp.resolve("checkpoints").toUri(), freePort(),
+        """.formatted(temp.resolve("spool"), provider.baseUrl(), kafka.bootstrapServers(),
+        clickhouse.httpUrl(), clickhouse.database(), temp.resolve("checkpoints").toUri(),
         LocalStack.sha256Hex(TOKEN));
     ConfigSource config = ConfigSource.parse("e2e.yaml", yaml, Map.of());
 
@@ -209,11 +207,5 @@ class EndToEndIT {
       }
     }
     throw new AssertionError("no row for team=" + team + ", model=" + model + " in " + spend);
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 }
