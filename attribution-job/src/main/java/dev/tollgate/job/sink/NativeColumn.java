@@ -45,10 +45,27 @@ abstract class NativeColumn {
 
   abstract void appendValues(List<InputStream> parts);
 
-  /** String: each value's UTF-8 bytes after their LEB128 length. */
-  static final class Strings extends NativeColumn {
-    private final RowBinaryBuffer values = new RowBinaryBuffer(64 * 1024);
+  /** A column whose values are one stream: each value's bytes after the previous one's. */
+  private abstract static class OneStream extends NativeColumn {
+    final RowBinaryBuffer values = new RowBinaryBuffer(64 * 1024);
 
+    OneStream(String name, String type) {
+      super(name, type);
+    }
+
+    @Override
+    final void clear() {
+      values.clear();
+    }
+
+    @Override
+    final void appendValues(List<InputStream> parts) {
+      parts.add(values.asInputStream());
+    }
+  }
+
+  /** String: each value's UTF-8 bytes after their LEB128 length. */
+  static final class Strings extends OneStream {
     Strings(String name) {
       super(name, "String");
     }
@@ -56,22 +73,11 @@ abstract class NativeColumn {
     void add(String value) {
       values.string(value);
     }
-
-    @Override
-    void clear() {
-      values.clear();
-    }
-
-    @Override
-    void appendValues(List<InputStream> parts) {
-      parts.add(values.asInputStream());
-    }
   }
 
   /** A fixed-width little-endian integer type ({@code UInt8}, {@code DateTime('UTC')}, {@code Int64}, …). */
-  static final class Fixed extends NativeColumn {
+  static final class Fixed extends OneStream {
     private final int width;
-    private final RowBinaryBuffer values = new RowBinaryBuffer(64 * 1024);
 
     Fixed(String name, String type, int width) {
       super(name, type);
@@ -88,16 +94,6 @@ abstract class NativeColumn {
         case 4 -> values.uint32(value);
         default -> values.int64(value);
       }
-    }
-
-    @Override
-    void clear() {
-      values.clear();
-    }
-
-    @Override
-    void appendValues(List<InputStream> parts) {
-      parts.add(values.asInputStream());
     }
   }
 
