@@ -2,9 +2,6 @@ package dev.tollgate.job.sink;
 
 import dev.tollgate.job.row.Invocation;
 import java.io.InputStream;
-import java.io.SequenceInputStream;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 
 /**
@@ -145,15 +142,7 @@ public final class InvocationBlock {
    * {@link #clear}.
    */
   public InputStream asInputStream() {
-    List<InputStream> parts = new ArrayList<>(columns.size() * 3 + 1);
-    RowBinaryBuffer header = new RowBinaryBuffer(16);
-    header.varint(columns.size());
-    header.varint(rows);
-    parts.add(header.asInputStream());
-    for (NativeColumn column : columns) {
-      column.appendTo(parts);
-    }
-    return new SequenceInputStream(Collections.enumeration(parts));
+    return NativeColumn.block(columns, rows);
   }
 
   public void clear() {

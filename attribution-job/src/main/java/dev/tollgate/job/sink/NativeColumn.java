@@ -1,8 +1,10 @@
 package dev.tollgate.job.sink;
 
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +31,23 @@ abstract class NativeColumn {
 
   final String name() {
     return name;
+  }
+
+  /**
+   * A block of {@code columns}, each holding {@code rows} values, as ClickHouse's Native format
+   * reads it: the column and row counts (LEB128), then each column. Reads the columns' buffers
+   * without copying them: valid until the columns change.
+   */
+  static InputStream block(List<? extends NativeColumn> columns, int rows) {
+    List<InputStream> parts = new ArrayList<>(columns.size() * 3 + 1);
+    RowBinaryBuffer header = new RowBinaryBuffer(16);
+    header.varint(columns.size());
+    header.varint(rows);
+    parts.add(header.asInputStream());
+    for (NativeColumn column : columns) {
+      column.appendTo(parts);
+    }
+    return new SequenceInputStream(Collections.enumeration(parts));
   }
 
   /** Empties the column, keeping its buffers for the next block. */

@@ -79,7 +79,7 @@ final class SpendBatchCommitter implements Committer<SpendBatch> {
       insertEventIds(batch, now / 1000);
       if (batch.hasRollupRows()) {
         insert(SpendRollup.TABLE, BatchRollup.COLUMNS, new ByteArrayInputStream(batch.rollupRows()),
-            batch.rollupRowCount() + " rollup rows of batch " + batch.batchId());
+            ClickHouseFormat.RowBinary, batch.rollupRowCount() + " rollup rows of batch " + batch.batchId());
       } else {
         writeRollupFromRawRows(batch, now);
       }
@@ -123,23 +123,32 @@ final class SpendBatchCommitter implements Committer<SpendBatch> {
         + " events after " + rollupAttempts + " attempts (raw rows not yet readable, e.g. a replica behind)");
   }
 
+  /**
+   * The batch's event ids as one Native block ({@link NativeColumn}): a third cheaper for ClickHouse
+   * to read than RowBinary, and this insert holds up the task it runs on.
+   */
   private void insertEventIds(SpendBatch batch, long committedAtSeconds) throws IOException, InterruptedException {
-    RowBinaryBuffer rows = new RowBinaryBuffer(batch.size() * 64);
+    NativeColumn.Strings batchIds = new NativeColumn.Strings("batch_id");
+    NativeColumn.Fixed hours = new NativeColumn.Fixed("hour", "DateTime('UTC')", 4);
+    NativeColumn.Strings eventIds = new NativeColumn.Strings("event_id");
+    NativeColumn.Fixed committedAt = new NativeColumn.Fixed("committed_at", "DateTime('UTC')", 4);
     for (int i = 0; i < batch.size(); i++) {
       long ts = batch.tsSeconds(i);
-      rows.string(batch.batchId());
-      rows.uint32(ts - Math.floorMod(ts, 3600L));
-      rows.string(batch.eventId(i));
-      rows.uint32(committedAtSeconds);
+      batchIds.add(batch.batchId());
+      hours.add(ts - Math.floorMod(ts, 3600L));
+      eventIds.add(batch.eventId(i));
+      committedAt.add(committedAtSeconds);
     }
-    insert(SpendRollup.BATCH_EVENTS_TABLE, SpendRollup.BATCH_EVENTS_COLUMNS, rows.asInputStream(),
+    List<NativeColumn> columns = List.of(batchIds, hours, eventIds, committedAt);
+    insert(SpendRollup.BATCH_EVENTS_TABLE, columns.stream().map(NativeColumn::name).toList(),
+        NativeColumn.block(columns, batch.size()), ClickHouseFormat.Native,
         batch.size() + " event ids of batch " + batch.batchId());
   }
 
-  private void insert(String tableName, List<String> columns, InputStream rowBinary, String what)
+  private void insert(String tableName, List<String> columns, InputStream data, ClickHouseFormat format, String what)
       throws IOException, InterruptedException {
     String table = database + "." + tableName;
-    try (InsertResponse ignored = client.insert(table, columns, rowBinary, ClickHouseFormat.RowBinary)
+    try (InsertResponse ignored = client.insert(table, columns, data, format)
         .get(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
       // Complete once the response arrives.
     } catch (InterruptedException e) {

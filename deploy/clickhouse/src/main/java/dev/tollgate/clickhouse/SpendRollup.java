@@ -576,9 +576,6 @@ public final class SpendRollup {
         }
     }
 
-    /** The columns a batch's event ids are inserted with (RowBinary or JSONEachRow). */
-    public static final List<String> BATCH_EVENTS_COLUMNS = List.of("batch_id", "hour", "event_id", "committed_at");
-
     static void requireBatchId(String batchId) {
         if (batchId == null || !BATCH_ID.matcher(batchId).matches()) {
             throw new IllegalArgumentException("batch_id: '" + batchId + "' (expected: [A-Za-z0-9_.:-]{1,200})");
