@@ -135,7 +135,7 @@ final class AnthropicAdapter extends ProtocolAdapter {
     }
 
     private void normalise() {
-      facts.inputTokens = input + cacheCreation + cacheRead;
+      facts.inputTokens = Json.sum(input, Json.sum(cacheCreation, cacheRead));
       facts.cacheReadInputTokens = cacheRead;
       facts.cacheWriteInputTokens = cacheCreation;
     }

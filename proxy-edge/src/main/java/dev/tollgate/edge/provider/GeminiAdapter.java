@@ -118,8 +118,8 @@ final class GeminiAdapter extends ProtocolAdapter {
     }
 
     private void normalise() {
-      facts.inputTokens = prompt + toolUsePrompt;
-      facts.outputTokens = candidates + thoughts;
+      facts.inputTokens = Json.sum(prompt, toolUsePrompt);
+      facts.outputTokens = Json.sum(candidates, thoughts);
       facts.reasoningTokens = thoughts;
     }
 

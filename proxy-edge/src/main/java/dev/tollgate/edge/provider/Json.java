@@ -28,6 +28,14 @@ final class Json {
     return 0;
   }
 
+  /**
+   * {@code a + b} for counts from {@link #count}, at most {@link Long#MAX_VALUE}: a value past any
+   * real count (a float such as {@code 1e999} reads as the largest long) must not wrap negative.
+   */
+  static long sum(long a, long b) {
+    return a > Long.MAX_VALUE - b ? Long.MAX_VALUE : a + b;
+  }
+
   /** A non-empty string value, cut to {@link #MAX_TEXT}; null for anything else. */
   static String text(JsonParser p) throws IOException {
     if (p.currentToken() != JsonToken.VALUE_STRING) {

@@ -318,6 +318,20 @@ class UsageExtractionTest {
   }
 
   @Test
+  void countsPastTheLargestLongStayTheLargestLongWhenSummed() {
+    // Found by ResponseUsageFuzzTest: 1e999 reads as Long.MAX_VALUE, and the sums used to wrap negative.
+    ResponseFacts gemini = read("gemini", "generate_content", JSON, "{\"usageMetadata\":{\"promptTokenCount\":8,"
+        + "\"toolUsePromptTokenCount\":1e999,\"candidatesTokenCount\":9223372036854775807,\"thoughtsTokenCount\":3}}", 5);
+    ResponseFacts anthropic = read("anthropic", "messages", JSON, "{\"usage\":{\"input_tokens\":5,"
+        + "\"cache_creation_input_tokens\":9223372036854775807,\"cache_read_input_tokens\":1e999,\"output_tokens\":2}}", 5);
+
+    assertThat(gemini.inputTokens()).isEqualTo(Long.MAX_VALUE);
+    assertThat(gemini.outputTokens()).isEqualTo(Long.MAX_VALUE);
+    assertThat(anthropic.inputTokens()).isEqualTo(Long.MAX_VALUE);
+    assertThat(anthropic.outputTokens()).isEqualTo(2);
+  }
+
+  @Test
   void readsGeminiUsageFromAJsonArrayStream() {
     String body = "[{\"usageMetadata\":{\"promptTokenCount\":3}},{\"usageMetadata\":{\"promptTokenCount\":3,\"candidatesTokenCount\":4}}]";
 
