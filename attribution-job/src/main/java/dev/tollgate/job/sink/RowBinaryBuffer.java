@@ -7,7 +7,8 @@ import java.util.Arrays;
 
 /**
  * A growable byte buffer that writes values in ClickHouse's RowBinary encoding (little-endian
- * fixed-width integers, LEB128 lengths, UTF-8 strings).
+ * fixed-width integers, LEB128 lengths, UTF-8 strings): whole rows for RowBinary inserts, and the
+ * values of one column for a Native block ({@link NativeColumn}), which encodes them the same way.
  *
  * <p>Not thread-safe.
  */
