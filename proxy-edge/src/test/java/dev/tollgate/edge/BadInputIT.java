@@ -21,6 +21,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What a hostile or broken client cannot do to the edge: malformed JSON is forwarded untouched,
@@ -42,6 +44,10 @@ class BadInputIT {
 
   @RegisterExtension
   static final KafkaExtension kafka = new KafkaExtension();
+
+  /** Spool directories, removed after the class. */
+  @TempDir
+  static Path tmp;
 
   private static final String TOPIC = "tollgate.invocations.bad-input-it";
   private static final int MAX_BODY = 64 * 1024;
@@ -81,7 +87,7 @@ class BadInputIT {
           bootstrap_servers: %s
           topics:
             invocations: %s
-        """.formatted(grace, MAX_BODY, Files.createTempDirectory("bad-input-it-spool"), fake.baseUrl(),
+        """.formatted(grace, MAX_BODY, Files.createTempDirectory(tmp, "bad-input-it-spool"), fake.baseUrl(),
         kafka.bootstrapServers(), TOPIC);
     return EdgeConfig.from(ConfigSource.parse("bad-input-it", yaml, Map.of()));
   }

@@ -19,6 +19,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -39,11 +41,16 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 class EdgeIT {
 
   @RegisterExtension
   static final KafkaExtension kafka = new KafkaExtension();
+
+  /** Spool directories, removed after the class. */
+  @TempDir
+  static Path tmp;
 
   private static final String TOPIC = "tollgate.invocations.edge-it";
   private static final String SECRET = "it-secret";
@@ -116,7 +123,7 @@ class EdgeIT {
           bootstrap_servers: %s
           topics:
             invocations: %s
-        """.formatted(SECRET, java.nio.file.Files.createTempDirectory("edge-it-spool"), extraEdgeKeys, fake.baseUrl(), fake.baseUrl(), canned.port(), closedPort(),
+        """.formatted(SECRET, Files.createTempDirectory(tmp, "edge-it-spool"), extraEdgeKeys, fake.baseUrl(), fake.baseUrl(), canned.port(), closedPort(),
         bootstrapServers, TOPIC);
     return EdgeConfig.from(ConfigSource.parse("edge-it", yaml, Map.of()));
   }

@@ -37,6 +37,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A provider key and a unique prompt, sent through the edge in every protocol, streamed and not,
@@ -47,6 +48,10 @@ class LeakIT {
 
   @RegisterExtension
   static final KafkaExtension kafka = new KafkaExtension();
+
+  /** Spool directories, removed after the class. */
+  @TempDir
+  static Path tmp;
 
   private static final String TOPIC = "tollgate.invocations.leak-it";
   private static final String KEY = "sk-leak-" + UUID.randomUUID();
@@ -130,8 +135,8 @@ class LeakIT {
 
   @Test
   void neitherTheKeyNorThePromptReachLogsKafkaOrTheSpool() throws Exception {
-    Path spoolWithKafka = Files.createTempDirectory("leak-it-spool");
-    Path spoolWithoutKafka = Files.createTempDirectory("leak-it-spool-dead");
+    Path spoolWithKafka = Files.createTempDirectory(tmp, "leak-it-spool");
+    Path spoolWithoutKafka = Files.createTempDirectory(tmp, "leak-it-spool-dead");
     int calls;
     try (EdgeServer edge = EdgeServer.start(config(kafka.bootstrapServers(), spoolWithKafka))) {
       calls = sendEveryKindOfCall(edge);

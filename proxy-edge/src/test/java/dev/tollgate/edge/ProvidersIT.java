@@ -18,12 +18,14 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Azure OpenAI (resource in the path, deployment attribution) and a configured extra
@@ -34,6 +36,10 @@ class ProvidersIT {
 
   @RegisterExtension
   static final KafkaExtension kafka = new KafkaExtension();
+
+  /** Spool directories, removed after the class. */
+  @TempDir
+  static Path tmp;
 
   private static final String TOPIC = "tollgate.invocations.providers-it";
   private static final String CLASSIC = "/openai/deployments/prod-chat/chat/completions?api-version=2024-10-21";
@@ -78,7 +84,7 @@ class ProvidersIT {
           bootstrap_servers: %s
           topics:
             invocations: %s
-        """.formatted(Files.createTempDirectory("providers-it-spool"), extraEdgeKeys, fake.baseUrl(), fake.baseUrl(),
+        """.formatted(Files.createTempDirectory(tmp, "providers-it-spool"), extraEdgeKeys, fake.baseUrl(), fake.baseUrl(),
         fake.baseUrl(), kafka.bootstrapServers(), TOPIC);
     return EdgeConfig.from(ConfigSource.parse("providers-it", yaml, Map.of()));
   }

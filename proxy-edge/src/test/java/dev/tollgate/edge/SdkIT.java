@@ -35,6 +35,7 @@ import dev.tollgate.fake.FakeProvider;
 import dev.tollgate.testkit.KafkaExtension;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +43,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The official OpenAI, Anthropic and Google SDKs, with only their base URL pointed at the edge,
@@ -52,6 +54,10 @@ class SdkIT {
 
   @RegisterExtension
   static final KafkaExtension kafka = new KafkaExtension();
+
+  /** Spool directories, removed after the class. */
+  @TempDir
+  static Path tmp;
 
   private static final String TOPIC = "tollgate.invocations.sdk-it";
   private static final String USER = "X-Tollgate-User";
@@ -87,7 +93,7 @@ class SdkIT {
           bootstrap_servers: %s
           topics:
             invocations: %s
-        """.formatted(Files.createTempDirectory("sdk-it-spool"), fake.baseUrl(), fake.baseUrl(), fake.baseUrl(),
+        """.formatted(Files.createTempDirectory(tmp, "sdk-it-spool"), fake.baseUrl(), fake.baseUrl(), fake.baseUrl(),
         kafka.bootstrapServers(), TOPIC);
     edge = EdgeServer.start(EdgeConfig.from(ConfigSource.parse("sdk-it", yaml, Map.of())));
     events = new RecordedEvents(kafka.bootstrapServers(), TOPIC);

@@ -37,6 +37,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The disk spool against a real broker that goes away: under load, and across an edge restart.
@@ -47,6 +48,10 @@ class SpoolIT {
 
   @RegisterExtension
   static final KafkaExtension kafka = new KafkaExtension();
+
+  /** Spool directories, removed after the class. */
+  @TempDir
+  static Path tmp;
 
   private static final String TOPIC = "tollgate.invocations.spool-it";
   private static final int RATE = 200;
@@ -143,7 +148,7 @@ class SpoolIT {
   @Test
   void deliversEveryEventOnceAfterDedupWhenKafkaStopsUnderLoad() throws Exception {
     String user = "spool-load";
-    Path spoolDir = Files.createTempDirectory("spool-it-load");
+    Path spoolDir = Files.createTempDirectory(tmp, "spool-it-load");
     try (EdgeServer edge = EdgeServer.start(config(spoolDir))) {
       assertThat(call(edge, "spool-warmup").get()).isEqualTo(200);
       assertThat(awaitDistinct("spool-warmup", 1, Duration.ofSeconds(20))).isEqualTo(1);
@@ -235,7 +240,7 @@ class SpoolIT {
    * edge: its spool directory is left for the next one.
    */
   private static Path spoolWithKafkaDown(String dirPrefix, String user, int count) throws Exception {
-    Path spoolDir = Files.createTempDirectory(dirPrefix);
+    Path spoolDir = Files.createTempDirectory(tmp, dirPrefix);
     kafka.stop();
     EdgeServer first = EdgeServer.start(config(spoolDir));
     for (int i = 0; i < count; i++) {
