@@ -3,6 +3,7 @@ package dev.tollgate.analytics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.clickhouse.client.api.Client;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.analytics.auth.Principal;
 import dev.tollgate.analytics.query.ClickHouseReader;
 import dev.tollgate.analytics.query.Dimension;
@@ -168,6 +169,25 @@ class RollupReadIT {
       }
     }
     assertThat(compared).as("comparisons with values").isGreaterThanOrEqualTo(6 * 2);
+  }
+
+  @Test
+  void readsFilterPickerValuesFromTheRawTableWhenTheApiIsToldNotToReadRollups() {
+    // A globex row whose batch is not committed yet: only the raw table knows its team. (The other
+    // tests compare acme's answers, which it does not touch.)
+    clickhouse.execute(TestEvent.insert(List.of(TestEvent.of("raw-only-1", "globex", "2025-02-04T08:00:00Z")
+        .team("team-raw-only").model("model-1").tokens(1, 1))));
+    String path = "/v1/dimensions/team/values?from=" + FROM + "&to=" + SEALED_UNTIL;
+    try (TestApi rollups = TestApi.start(clickhouse, 1000, true); TestApi raw = TestApi.start(clickhouse, 1000, false)) {
+      assertThat(values(rollups.json(path, TestApi.GLOBEX))).isNotEmpty().doesNotContain("team-raw-only");
+      assertThat(values(raw.json(path, TestApi.GLOBEX))).contains("team-raw-only");
+    }
+  }
+
+  private static List<String> values(JsonNode answer) {
+    List<String> values = new ArrayList<>();
+    answer.get("values").forEach(value -> values.add(value.get("value").asText()));
+    return values;
   }
 
   @Test

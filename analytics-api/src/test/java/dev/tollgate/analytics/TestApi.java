@@ -41,17 +41,23 @@ final class TestApi implements AutoCloseable {
   }
 
   static TestApi start(ClickHouseExtension clickhouse, int maxRows) {
+    return start(clickhouse, maxRows, true);
+  }
+
+  /** As above, with {@code analytics.read_rollups} set. */
+  static TestApi start(ClickHouseExtension clickhouse, int maxRows, boolean readRollups) {
     String yaml = """
         clickhouse: {url: "%s", database: %s, user: default, password: ""}
         analytics:
           host: 127.0.0.1
           port: 0
           max_rows: %d
+          read_rollups: %s
           tokens:
             - {name: acme, sha256: %s, tenant: acme}
             - {name: acme-search, sha256: %s, tenant: acme, teams: [search]}
             - {name: globex, sha256: %s, tenant: globex}
-        """.formatted(clickhouse.httpUrl(), clickhouse.database(), maxRows, TokenAuthenticator.sha256Hex(ACME),
+        """.formatted(clickhouse.httpUrl(), clickhouse.database(), maxRows, readRollups, TokenAuthenticator.sha256Hex(ACME),
         TokenAuthenticator.sha256Hex(ACME_SEARCH), TokenAuthenticator.sha256Hex(GLOBEX));
     return new TestApi(AnalyticsServer.start(AnalyticsConfig.from(ConfigSource.parse("it.yaml", yaml, Map.of()))));
   }

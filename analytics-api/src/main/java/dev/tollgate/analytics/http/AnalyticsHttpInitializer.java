@@ -66,7 +66,7 @@ public final class AnalyticsHttpInitializer extends ChannelInitializer<SocketCha
         new ApiDispatcher.Route(HttpMethod.GET, "/v1/top/{dimension}", new TopHandler(spendParameters, reader, readRollups)),
         new ApiDispatcher.Route(HttpMethod.GET, "/v1/invocations", new InvocationsHandler(spendParameters, reader)),
         new ApiDispatcher.Route(HttpMethod.GET, "/v1/invocations/{id}", new InvocationHandler(reader)),
-        new ApiDispatcher.Route(HttpMethod.GET, "/v1/dimensions/{dimension}/values", new DimensionValuesHandler(spendParameters, reader)),
+        new ApiDispatcher.Route(HttpMethod.GET, "/v1/dimensions/{dimension}/values", new DimensionValuesHandler(spendParameters, reader, readRollups)),
         new ApiDispatcher.Route(HttpMethod.GET, "/openapi.json", files.handler("openapi.json", null)),
         new ApiDispatcher.Route(HttpMethod.GET, "/", files.handler("dashboard/index.html", null)),
         new ApiDispatcher.Route(HttpMethod.GET, "/assets/{file}", files.handler(null, "dashboard/")),

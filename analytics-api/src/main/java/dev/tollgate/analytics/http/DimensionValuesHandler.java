@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.tollgate.analytics.query.ClickHouseReader;
 import dev.tollgate.analytics.query.Dimension;
 import dev.tollgate.analytics.query.DimensionValuesQuery;
+import dev.tollgate.analytics.query.SpendSource;
 import dev.tollgate.analytics.query.SqlLiteral;
 import dev.tollgate.analytics.query.TenantScope;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -14,7 +15,8 @@ import java.util.Map;
 
 /**
  * {@code GET /v1/dimensions/{dimension}/values}: the values of one dimension the token can see,
- * most used first, for filter pickers; {@code prefix} narrows them (case-insensitive).
+ * most used first, for filter pickers; {@code prefix} narrows them (case-insensitive). With
+ * {@code analytics.read_rollups} off it reads the raw table, as spend and top-N do.
  *
  * <p>Thread-safe; blocks on ClickHouse, so it runs on the query executor.
  */
@@ -27,10 +29,12 @@ final class DimensionValuesHandler implements ApiHandler {
 
   private final SpendParameters parameters;
   private final ClickHouseReader reader;
+  private final boolean readRollups;
 
-  DimensionValuesHandler(SpendParameters parameters, ClickHouseReader reader) {
+  DimensionValuesHandler(SpendParameters parameters, ClickHouseReader reader, boolean readRollups) {
     this.parameters = requireNonNull(parameters, "parameters");
     this.reader = requireNonNull(reader, "reader");
+    this.readRollups = readRollups;
   }
 
   @Override
@@ -46,7 +50,7 @@ final class DimensionValuesHandler implements ApiHandler {
       throw ApiException.badParameter("prefix is not allowed (expected: at most " + MAX_PREFIX
           + " characters, no control characters)");
     }
-    List<Map.Entry<Object, Long>> values = new DimensionValuesQuery(scope, dimension)
+    List<Map.Entry<Object, Long>> values = new DimensionValuesQuery(scope, dimension, readRollups ? null : SpendSource.RAW)
         .run(reader, range.from(), range.to(), SpendParameters.filters(params, scope), prefix, limit);
     return JsonResponses.json(HttpResponseStatus.OK, json -> {
       json.writeStartObject();

@@ -53,6 +53,14 @@ class AttributionConfigTest {
   }
 
   @Test
+  void keepsCheckpointsUnderTheDataDirectoryUnlessToldOtherwise() {
+    AttributionConfig config = AttributionConfig.from(ConfigSource.parse("t.yaml",
+        "kafka: {bootstrap_servers: \"127.0.0.1:1\"}\n", Map.of("TOLLGATE_DATA_DIR", "/srv/tollgate")));
+
+    assertThat(config.checkpointUri()).isEqualTo("file:///srv/tollgate/flink/checkpoints");
+  }
+
+  @Test
   void reportsEveryProblemAtOnce() {
     assertThatThrownBy(() -> AttributionConfig.from(ConfigSource.parse("t.yaml", """
         kafka:

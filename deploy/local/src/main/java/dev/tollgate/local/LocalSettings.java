@@ -33,7 +33,8 @@ record LocalSettings(
     int edgeAdminPort,
     int analyticsPort,
     int jobRestPort,
-    Path tokensFile) {
+    Path tokensFile,
+    Path edgeSecretFile) {
 
   static LocalSettings from(ConfigSource source) {
     ConfigReader r = new ConfigReader(source);
@@ -61,7 +62,9 @@ record LocalSettings(
         r.port("edge.admin_port", 8090),
         r.port("analytics.port", 8081),
         r.port("job.local_rest_port", 8091),
-        Path.of(r.string("analytics.tokens_file", dataDir.resolve("analytics-tokens.yaml").toString())));
+        Path.of(r.string("analytics.tokens_file", dataDir.resolve("analytics-tokens.yaml").toString())),
+        // Created where the edge will read it, whatever data_dir says.
+        Path.of(r.string("edge.key_fingerprint_secret_file", dataDir.resolve("edge-hmac-secret").toString())));
     r.rejectUnknownKeys("local");
     r.validate();
     return settings;

@@ -35,6 +35,17 @@ class LocalStackTest {
   }
 
   @Test
+  void theKeySecretIsCreatedWhereTheEdgeReadsItWhateverTheDataDirectory() {
+    LocalSettings shipped = LocalSettings.from(ConfigSource.load(Path.of("tollgate.yaml"), Map.of(
+        "TOLLGATE_DATA_DIR", "/var/lib/tollgate")));
+    assertThat(shipped.dataDir()).isEqualTo(Path.of("/var/lib/tollgate"));
+    assertThat(shipped.edgeSecretFile()).isEqualTo(Path.of(".tollgate/edge-hmac-secret"));
+
+    LocalSettings unnamed = LocalSettings.from(ConfigSource.parse("t.yaml", "data_dir: /var/lib/tollgate\n", Map.of()));
+    assertThat(unnamed.edgeSecretFile()).isEqualTo(Path.of("/var/lib/tollgate/edge-hmac-secret"));
+  }
+
+  @Test
   void reportsABadBootstrapAddress() {
     assertThatThrownBy(() -> LocalSettings.from(ConfigSource.parse("t.yaml",
             "kafka:\n  bootstrap_servers: nowhere\n", Map.of())))
