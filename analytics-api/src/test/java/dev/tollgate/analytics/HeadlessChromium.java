@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,11 +14,13 @@ import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -99,7 +102,8 @@ final class HeadlessChromium implements AutoCloseable {
       chromium.send("Page.enable", JSON.createObjectNode());
       return chromium;
     } catch (Exception e) {
-      process.destroyForcibly();
+      process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      deleteProfile(profile);
       throw e;
     }
   }
@@ -190,8 +194,23 @@ final class HeadlessChromium implements AutoCloseable {
     if (!process.waitFor(5, TimeUnit.SECONDS)) {
       process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
     }
-    try (var files = Files.walk(profile)) {
-      files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    deleteProfile(profile);
+  }
+
+  /**
+   * Deletes the profile directory. The browser's helper processes may still write into it for a
+   * moment after the browser has stopped, so a walk that leaves something behind is tried again.
+   */
+  private static void deleteProfile(Path profile) throws IOException, InterruptedException {
+    for (int attempt = 0; attempt < 5 && Files.exists(profile); attempt++) {
+      if (attempt > 0) {
+        Thread.sleep(200);
+      }
+      try (var files = Files.walk(profile)) {
+        files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+      } catch (UncheckedIOException | NoSuchFileException e) {
+        // a file vanished during the walk: walk again
+      }
     }
   }
 
