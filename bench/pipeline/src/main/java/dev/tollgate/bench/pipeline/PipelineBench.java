@@ -45,7 +45,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *   <li>Freshness: events at a fixed rate (open loop, each stamped with its scheduled send time as
  *       event time); every 100th is a probe whose arrival in {@code invocations} is polled every
  *       50 ms: event time -> queryable, p50/p99/max.
- *   <li>Throughput from a backlog: the job is stopped with a savepoint, N more events are produced
+ *   <li>Throughput from a backlog: the job is stopped with a (native) savepoint, N more events are produced
  *       (the job idle), and the job is restarted from the savepoint; measured from the restart until
  *       all N are queryable, and from the first of them queryable until all are: the job's own rate,
  *       without a producer competing for the cores; with the CPU time per event of this JVM and of
@@ -150,7 +150,7 @@ public final class PipelineBench {
         freshness(producer, ch, rate, freshnessSeconds, results);
         backlog(producer, ch, events, results, () -> {
           String savepoint = job[0].stopWithSavepoint(false, work.resolve("savepoints").toUri().toString(),
-              SavepointFormatType.CANONICAL).get();
+              SavepointFormatType.NATIVE).get();
           return () -> job[0] = startJob(config, savepoint);
         });
         // Every event id seen is remembered (24 h TTL): warm-up, two phases of N, the freshness run.
