@@ -60,8 +60,7 @@ public final class AttributionConfig implements Serializable {
     clickhousePassword = r.string("clickhouse.password", "");
     checkpointInterval = r.duration("job.checkpoint_interval", Duration.ofSeconds(2));
     parallelism = r.integer("job.parallelism", 1, 1, 1024);
-    checkpointDir = r.string("job.checkpoint_dir",
-        Path.of(r.string("data_dir", ".tollgate"), "flink", "checkpoints").toString());
+    checkpointDir = r.string("job.checkpoint_dir", r.dataDir().resolve("flink").resolve("checkpoints").toString());
     priceCatalog = r.string("job.price_catalog", "");
     dedupTtl = r.duration("job.dedup_ttl", Duration.ofHours(24));
     stateBackend = r.oneOf("job.state_backend", STATE_BACKEND_ROCKSDB,

@@ -3,6 +3,7 @@ package dev.tollgate.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -37,6 +38,14 @@ public final class ConfigReader {
   public String string(String path, String def) {
     String raw = raw(path);
     return raw == null ? def : raw;
+  }
+
+  /**
+   * {@code data_dir}: where a single-machine deployment keeps its files ({@code .tollgate}, relative
+   * to the working directory, by default); paths a service keeps locally default to places under it.
+   */
+  public Path dataDir() {
+    return Path.of(string("data_dir", ".tollgate"));
   }
 
   /** A string that must be set and not blank. */

@@ -38,7 +38,7 @@ record LocalSettings(
 
   static LocalSettings from(ConfigSource source) {
     ConfigReader r = new ConfigReader(source);
-    Path dataDir = Path.of(r.string("data_dir", ".tollgate")).toAbsolutePath().normalize();
+    Path dataDir = r.dataDir().toAbsolutePath().normalize();
     URI clickhouseUrl = r.httpUrl("clickhouse.url", "http://127.0.0.1:8123");
     String bootstrap = r.string("kafka.bootstrap_servers", "127.0.0.1:9092");
     int kafkaPort = portOf(r, "kafka.bootstrap_servers", bootstrap);

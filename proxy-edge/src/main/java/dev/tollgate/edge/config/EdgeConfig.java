@@ -151,8 +151,7 @@ public final class EdgeConfig {
     estimationThreads = r.integer("edge.estimation.threads", 1, 1, 64);
     estimationQueueCapacity = r.integer("edge.estimation.queue_capacity", 1024, 1, 1_000_000);
     estimationMaxHeldBytes = r.longValue("edge.estimation.max_held_bytes", 8L * 1024 * 1024, 0, Long.MAX_VALUE);
-    String dataDir = r.string("data_dir", ".tollgate");
-    spoolDir = Path.of(r.string("edge.spool.dir", Path.of(dataDir, "edge-spool").toString()));
+    spoolDir = Path.of(r.string("edge.spool.dir", r.dataDir().resolve("edge-spool").toString()));
     // 0 turns the spool off: events Kafka cannot take are then dropped (and counted).
     spoolMaxBytes = r.longValue("edge.spool.max_bytes", 1L << 30, 0, Long.MAX_VALUE);
     if (spoolMaxBytes > 0 && spoolMaxBytes < 64 * 1024) {
