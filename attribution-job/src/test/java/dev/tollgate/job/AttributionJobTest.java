@@ -2,11 +2,18 @@ package dev.tollgate.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.job.config.AttributionConfig;
+import dev.tollgate.job.workflow.DedupRocksDbOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import org.apache.flink.runtime.state.StateBackend;
+import org.apache.flink.runtime.state.StateBackendLoader;
+import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 class AttributionJobTest {
 
@@ -29,6 +36,29 @@ class AttributionJobTest {
     assertThat(AttributionJob.latestCheckpoint(dir.resolve("missing").toUri().toString())).isEmpty();
     assertThat(AttributionJob.latestCheckpoint("s3://bucket/checkpoints")).as("not local: the cluster recovers")
         .isEmpty();
+  }
+
+  @Test
+  void theRocksDbBackendFlinkBuildsFromTheStateSettingsHasTheDedupOptionsAndPartitionedFilters() throws Exception {
+    // The option keys are declared by name in AttributionJob: a misspelt one would be ignored.
+    StateBackend backend = load(AttributionConfig.STATE_BACKEND_ROCKSDB);
+
+    assertThat(backend).isInstanceOf(EmbeddedRocksDBStateBackend.class);
+    EmbeddedRocksDBStateBackend rocksdb = (EmbeddedRocksDBStateBackend) backend;
+    assertThat(rocksdb.getRocksDBOptions()).isInstanceOf(DedupRocksDbOptions.class);
+    assertThat(rocksdb.getMemoryConfiguration().isUsingManagedMemory()).isTrue();
+    assertThat(rocksdb.getMemoryConfiguration().isUsingPartitionedIndexFilters()).isTrue();
+    assertThat(rocksdb.isIncrementalCheckpointsEnabled()).isTrue();
+  }
+
+  @Test
+  void theHeapBackendCanStillBeChosen() throws Exception {
+    assertThat(load(AttributionConfig.STATE_BACKEND_HASHMAP)).isInstanceOf(HashMapStateBackend.class);
+  }
+
+  private static StateBackend load(String backend) throws Exception {
+    return StateBackendLoader.loadStateBackendFromConfig(AttributionJob.stateConfiguration(backend),
+        AttributionJobTest.class.getClassLoader(), LoggerFactory.getLogger(AttributionJobTest.class));
   }
 
   private Path completed(String checkpoint, long modifiedMillis) throws Exception {

@@ -7,17 +7,13 @@ import org.rocksdb.DBOptions;
 
 /**
  * RocksDB settings for the dedup state, on top of Flink's (which also turn on the files' bloom
- * filters, see {@code AttributionJob}). Nearly every lookup is of an id never seen, so nearly
- * every lookup misses, and a miss should cost filter probes only:
+ * filters, partitioned and cached in managed memory, see {@code AttributionJob}). Nearly every
+ * lookup is of an id never seen, so nearly every lookup misses, and a miss should cost filter
+ * probes only:
  *
  * <ul>
- *   <li>Memtables and files of {@link #FILE_BYTES}: a file's filter is one block (~1.25 bytes per
- *       id), kept in the block cache that Flink's managed memory gives each slot, an LRU cache
- *       split in shards. The filter of a 64 MiB file (RocksDB's default; ~2.5 MB for its ~2
- *       million ids) did not fit a shard of a small slot's cache, so it was read from the file at
- *       every lookup (measured: a backlog cost twice the CPU per event, kernel copies in perf).
- *       Partitioned filters avoid that too, at the price of an index search per file and lookup:
- *       the attribute task spent 16 % of its time in them, against 8 % with small files.
+ *   <li>Memtables of {@link #FILE_BYTES}: a put walks a shorter skip list than in RocksDB's default
+ *       64 MiB, and flushes stay small. Compaction writes files of the same size.
  *   <li>A bloom filter over the whole keys of each memtable answers a miss without walking the
  *       memtable's skip list.
  * </ul>
