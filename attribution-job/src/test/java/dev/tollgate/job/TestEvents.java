@@ -1,6 +1,7 @@
 package dev.tollgate.job;
 
 import dev.tollgate.event.InvocationEvent;
+import dev.tollgate.event.serde.InvocationEventCodec;
 import dev.tollgate.job.row.Invocation;
 import java.time.Instant;
 import java.util.List;
@@ -36,6 +37,16 @@ public final class TestEvents {
         .setUsageSource("reported")
         .setResponseFinishReasons(List.of("stop"))
         .setTags(Map.of());
+  }
+
+  /** The event's Kafka record value, as the edge encodes it. */
+  public static byte[] record(InvocationEvent.Builder event) {
+    return InvocationEventCodec.encode(event.build());
+  }
+
+  /** {@link #event}'s Kafka record value. */
+  public static byte[] record(String eventId, String model) {
+    return record(event(eventId, model));
   }
 
   /** The same event as a job row. */

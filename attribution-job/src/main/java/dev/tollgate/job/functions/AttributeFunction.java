@@ -3,6 +3,7 @@ package dev.tollgate.job.functions;
 import dev.tollgate.job.identity.DirectoryEntry;
 import dev.tollgate.job.identity.IdentityResolver;
 import dev.tollgate.job.pricing.PriceCatalog;
+import dev.tollgate.job.row.DeadLetter;
 import dev.tollgate.job.row.Invocation;
 import dev.tollgate.job.row.TableUpdate;
 import java.time.Duration;
@@ -16,21 +17,26 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Attributes each invocation, keyed by event id, in one operator: drops a repeated event id,
- * attaches identity from the key directory and prices the usage with the price overrides. The
- * three steps share one operator so that a row crosses one network exchange (the keyBy) to get
- * here, not three: a broadcast-connected operator cannot be chained, so separate enrich and price
- * operators each cost a serialization round trip per event.
+ * Attributes each event record, keyed by event id, in one operator: drops a repeated event id,
+ * decodes the record, attaches identity from the key directory and prices the usage with the price
+ * overrides. The steps share one operator so that a record crosses one network exchange (the
+ * keyBy) to get here, not several: a broadcast-connected operator cannot be chained, so separate
+ * enrich and price operators each cost a serialization round trip per event. Records cross the
+ * exchange as the bytes Kafka holds: keyed by the id read from them ({@code EventIdKey}), decoded
+ * here once, which spares serializing every decoded row for the exchange and reading it back.
  *
  * <ul>
  *   <li>Dedup (keyed state {@value #SEEN_STATE}): a duplicate event_id within the TTL is dropped
- *       and counted; the first one passes. The TTL (processing time, from the first sighting)
- *       bounds the state; an event repeated after it passes again, and the ReplacingMergeTree keyed
- *       by event_id still collapses it in ClickHouse.
+ *       and counted, without being decoded; the first one passes. The TTL (processing time, from
+ *       the first sighting) bounds the state; an event repeated after it passes again, and the
+ *       ReplacingMergeTree keyed by event_id still collapses it in ClickHouse.
+ *   <li>Decode ({@link EventDecoder}): a record that is not a valid event goes to the
+ *       {@link #DEAD_LETTERS} side output with the reason, is counted and is not remembered.
  *   <li>Identity: explicit {@code X-Tollgate-*} values win, then the directory, then defaults (see
  *       {@link IdentityResolver} for the tenant rule); the directory is broadcast state
  *       {@value DirectoryTable#STATE_NAME} ({@link DirectoryTable}: its invariant).
@@ -40,17 +46,21 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>Both tables arrive on the one broadcast input, each update naming its {@link TableUpdate#table}.
- * A duplicate is dropped before identity and pricing, so it costs one state lookup.
+ * A duplicate is dropped before decoding, identity and pricing, so it costs reading its id and one
+ * state lookup.
  *
  * <p>One instance per subtask, called from the task thread only.
  */
 public final class AttributeFunction
-    extends KeyedBroadcastProcessFunction<String, Invocation, TableUpdate, Invocation> {
+    extends KeyedBroadcastProcessFunction<String, byte[], TableUpdate, Invocation> {
 
   private static final long serialVersionUID = 1L;
   private static final Logger log = LoggerFactory.getLogger(AttributeFunction.class);
 
   static final String SEEN_STATE = "seen-event-id";
+
+  /** Records that failed to decode, with the reason. */
+  public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
 
   /** Directory broadcast state: key fingerprint -> owner. */
   public static final MapStateDescriptor<String, DirectoryEntry> DIRECTORY = DirectoryTable.DESCRIPTOR;
@@ -63,6 +73,7 @@ public final class AttributeFunction
 
   private transient ValueState<Boolean> seen;
   private transient Counter duplicates;
+  private transient EventDecoder decoder;
   private transient DirectoryTable directory;
   private transient IdentityResolver resolver;
   private transient PriceTable prices;
@@ -100,6 +111,7 @@ public final class AttributeFunction
 
     var metrics = getRuntimeContext().getMetricGroup().addGroup("tollgate");
     duplicates = metrics.counter("job_dedup_duplicates");
+    decoder = new EventDecoder(metrics);
     directory = new DirectoryTable(metrics);
     resolver = new IdentityResolver(directory, defaultTenant);
     PriceCatalog base = PriceCatalog.load(catalogFile);
@@ -109,9 +121,13 @@ public final class AttributeFunction
   }
 
   @Override
-  public void processElement(Invocation row, ReadOnlyContext ctx, Collector<Invocation> out) throws Exception {
+  public void processElement(byte[] record, ReadOnlyContext ctx, Collector<Invocation> out) throws Exception {
     if (seen.value() != null) {
       duplicates.inc();
+      return;
+    }
+    Invocation row = decoder.decode(record, deadLetter -> ctx.output(DEAD_LETTERS, deadLetter));
+    if (row == null) {
       return;
     }
     seen.update(Boolean.TRUE);

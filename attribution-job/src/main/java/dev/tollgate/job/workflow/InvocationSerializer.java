@@ -14,12 +14,13 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * Serializes {@link Invocation} rows on the job's two network exchanges (to the keyed attribute
- * operator, and from it to the ClickHouse sink), field by field in declaration order. Flink's POJO
- * serializer sets each field by reflection and writes strings a character at a time through a
- * thread-local buffer: over a third of the attribute operator's time, and a quarter of the sink
- * writer's (JFR, bench/pipeline). Strings here are a length and their UTF-8 bytes, written and read
- * in one call each.
+ * Serializes {@link Invocation} rows wherever a stream of them crosses a network exchange, field by
+ * field in declaration order. The job's own graph has none since records cross the keyBy as their
+ * Kafka bytes and the ClickHouse sink is chained to the attribute operator; a graph with a sink of
+ * its own parallelism or a test's collecting sink does. Flink's POJO serializer sets each field by
+ * reflection and writes strings a character at a time through a thread-local buffer: over a third
+ * of the attribute operator's time when rows crossed the keyBy (JFR, bench/pipeline). Strings here
+ * are a length and their UTF-8 bytes, written and read in one call each.
  *
  * <p>Rows never enter checkpointed state (exchanges use aligned checkpoints, so no record in flight
  * is stored), so this format can change with the code; the snapshot still names it so that a

@@ -1,7 +1,6 @@
 package dev.tollgate.job.workflow;
 
 import dev.tollgate.job.functions.AttributeFunction;
-import dev.tollgate.job.functions.DecodeFunction;
 import dev.tollgate.job.row.DeadLetter;
 import dev.tollgate.job.row.Invocation;
 import dev.tollgate.job.row.TableUpdate;
@@ -19,12 +18,12 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * The attribution dataflow, independent of where records come from and go to: decode (bad records
- * to the dead-letter output) -> key by event id -> attribute (dedup, identity from the directory,
- * price with the overrides; both tables broadcast on one stream). The source and decode are chained,
- * and dedup, identity and pricing share one operator, so a row crosses one exchange (the keyBy);
- * {@code AttributionJob} chains the ClickHouse sink to that operator. Tests
- * pass their own sources and sinks; {@code AttributionJob} passes Kafka and ClickHouse.
+ * The attribution dataflow, independent of where records come from and go to: event records keyed
+ * by event id -> attribute (dedup, decode with bad records to the dead-letter output, identity from
+ * the directory, price with the overrides; both tables broadcast on one stream). A record crosses
+ * one exchange (the keyBy), as the bytes it arrived in; {@code AttributionJob} chains the
+ * ClickHouse sink to the attribute operator. Tests pass their own sources and sinks;
+ * {@code AttributionJob} passes Kafka and ClickHouse.
  *
  * <p>Used on the client thread while the job graph is built.
  */
@@ -34,14 +33,14 @@ public final class Workflow {
   public static final String UID_SOURCE = "invocations-source";
   public static final String UID_DIRECTORY_SOURCE = "directory-source";
   public static final String UID_PRICES_SOURCE = "prices-source";
-  public static final String UID_DECODE = "decode";
   public static final String UID_TAG_DIRECTORY = "tag-directory";
   public static final String UID_TAG_PRICES = "tag-prices";
   /**
-   * Dedup, identity and pricing in one keyed broadcast operator (state: {@code seen-event-id},
+   * Dedup, decode, identity and pricing in one keyed broadcast operator (state: {@code seen-event-id},
    * {@code directory}, {@code price-overrides}). It replaced the earlier graph's operators
    * {@code dedup}, {@code enrich} and {@code price}: a savepoint of that graph does not restore into
-   * it (docs/operations.md, "Upgrades").
+   * it (docs/operations.md, "Upgrades"). Decoding moved into it from the stateless {@code decode}
+   * operator, whose absence a savepoint does not mind.
    */
   public static final String UID_ATTRIBUTE = "attribute";
 
@@ -107,12 +106,6 @@ public final class Workflow {
       Options options,
       Consumer<DataStream<Invocation>> invocationSink,
       Consumer<DataStream<DeadLetter>> deadLetterSink) {
-    SingleOutputStreamOperator<Invocation> decoded = raw
-        .process(new DecodeFunction(), INVOCATION)
-        .uid(UID_DECODE)
-        .name("decode");
-    deadLetterSink.accept(decoded.getSideOutput(DecodeFunction.DEAD_LETTERS));
-
     DataStream<TableUpdate> tables = directoryUpdates
         .map(new TagTable(TableUpdate.DIRECTORY), TableUpdateDeserializer.TYPE)
         .uid(UID_TAG_DIRECTORY)
@@ -121,7 +114,7 @@ public final class Workflow {
             .map(new TagTable(TableUpdate.PRICES), TableUpdateDeserializer.TYPE)
             .uid(UID_TAG_PRICES)
             .name("tag-prices"));
-    DataStream<Invocation> priced = decoded
+    SingleOutputStreamOperator<Invocation> priced = raw
         .keyBy(EventIdKey.INSTANCE, EventIdKey.TYPE)
         .connect(tables.broadcast(AttributeFunction.DIRECTORY, AttributeFunction.PRICE_OVERRIDES))
         .process(new AttributeFunction(options.dedupTtl(), options.priceCatalog(), options.edgeDefaultTenant()),
@@ -129,5 +122,6 @@ public final class Workflow {
         .uid(UID_ATTRIBUTE)
         .name("attribute");
     invocationSink.accept(priced);
+    deadLetterSink.accept(priced.getSideOutput(AttributeFunction.DEAD_LETTERS));
   }
 }

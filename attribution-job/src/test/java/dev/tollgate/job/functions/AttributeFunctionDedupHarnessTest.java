@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 /** Dedup by event id in the attribute operator: TTL, and no state left behind. */
 class AttributeFunctionDedupHarnessTest {
 
-  private KeyedBroadcastOperatorTestHarness<String, Invocation, TableUpdate, Invocation> harness;
+  private KeyedBroadcastOperatorTestHarness<String, byte[], TableUpdate, Invocation> harness;
 
   @BeforeEach
   void open() throws Exception {
@@ -35,7 +35,7 @@ class AttributeFunctionDedupHarnessTest {
   }
 
   private void send(String eventId) throws Exception {
-    AttributeHarness.send(harness, TestEvents.row(eventId, "gpt-4o"));
+    AttributeHarness.send(harness, TestEvents.record(eventId, "gpt-4o"));
   }
 
   private List<String> emittedIds() {
@@ -99,7 +99,7 @@ class AttributeFunctionDedupHarnessTest {
     try {
       rocks.setStateTtlProcessingTime(0);
       for (String id : List.of("a", "b", "c")) {
-        AttributeHarness.send(rocks, TestEvents.row(id, "gpt-4o"));
+        AttributeHarness.send(rocks, TestEvents.record(id, "gpt-4o"));
       }
       var backend = AttributeHarness.rocksDbBackend(rocks);
       backend.compactState(AttributeHarness.SEEN);
@@ -107,7 +107,7 @@ class AttributeFunctionDedupHarnessTest {
           .as("live ids survive a compaction").isEqualTo(3);
 
       rocks.setStateTtlProcessingTime(TTL.toMillis() + 1);
-      AttributeHarness.send(rocks, TestEvents.row("d", "gpt-4o"));
+      AttributeHarness.send(rocks, TestEvents.record("d", "gpt-4o"));
       backend.compactState(AttributeHarness.SEEN);
 
       assertThat(backend.getKeys(AttributeFunction.SEEN_STATE, VoidNamespace.INSTANCE).toList())
@@ -127,27 +127,27 @@ class AttributeFunctionDedupHarnessTest {
       var random = new Random(7);
       List<String> inFiles = uuids(random, 5_000);
       for (String id : inFiles) {
-        rocks.processElement(TestEvents.row(id, "gpt-4o"), 0);
+        rocks.processElement(TestEvents.record(id, "gpt-4o"), 0);
       }
       AttributeHarness.rocksDbBackend(rocks).compactState(AttributeHarness.SEEN);
       List<String> inMemory = uuids(random, 5_000);
       for (String id : inMemory) {
-        rocks.processElement(TestEvents.row(id, "gpt-4o"), 0);
+        rocks.processElement(TestEvents.record(id, "gpt-4o"), 0);
       }
       int passed = rocks.extractOutputValues().size();
       assertThat(passed).isEqualTo(10_000);
 
       for (String id : inFiles) {
-        rocks.processElement(TestEvents.row(id, "gpt-4o"), 0);
+        rocks.processElement(TestEvents.record(id, "gpt-4o"), 0);
       }
       for (String id : inMemory) {
-        rocks.processElement(TestEvents.row(id, "gpt-4o"), 0);
+        rocks.processElement(TestEvents.record(id, "gpt-4o"), 0);
       }
       assertThat(rocks.extractOutputValues()).as("every replayed id is a duplicate").hasSize(passed);
 
       List<String> fresh = uuids(random, 5_000);
       for (String id : fresh) {
-        rocks.processElement(TestEvents.row(id, "gpt-4o"), 0);
+        rocks.processElement(TestEvents.record(id, "gpt-4o"), 0);
       }
       assertThat(rocks.extractOutputValues()).as("every new id passes").hasSize(passed + fresh.size());
     } finally {
@@ -172,9 +172,9 @@ class AttributeFunctionDedupHarnessTest {
 
     var restored = AttributeHarness.restore(snapshot, 1L);
     try {
-      AttributeHarness.send(restored, TestEvents.row(uuid, "gpt-4o"));
-      AttributeHarness.send(restored, TestEvents.row("not-a-uuid", "gpt-4o"));
-      AttributeHarness.send(restored, TestEvents.row("new", "gpt-4o"));
+      AttributeHarness.send(restored, TestEvents.record(uuid, "gpt-4o"));
+      AttributeHarness.send(restored, TestEvents.record("not-a-uuid", "gpt-4o"));
+      AttributeHarness.send(restored, TestEvents.record("new", "gpt-4o"));
 
       assertThat(restored.extractOutputValues()).extracting(row -> row.eventId).containsExactly("new");
     } finally {

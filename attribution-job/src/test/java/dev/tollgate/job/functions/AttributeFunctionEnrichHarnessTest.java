@@ -21,7 +21,7 @@ class AttributeFunctionEnrichHarnessTest {
   private static final String ACME_SEARCH =
       "{\"tenant\": \"acme\", \"team\": \"search\", \"user\": \"svc-indexer\", \"service\": \"indexer\", \"cost_center\": \"cc-42\"}";
 
-  private KeyedBroadcastOperatorTestHarness<String, Invocation, TableUpdate, Invocation> harness;
+  private KeyedBroadcastOperatorTestHarness<String, byte[], TableUpdate, Invocation> harness;
 
   @BeforeEach
   void open() throws Exception {
@@ -34,9 +34,8 @@ class AttributeFunctionEnrichHarnessTest {
   }
 
   private Invocation send(String eventId) throws Exception {
-    Invocation row = TestEvents.row(eventId, "gpt-4o-mini");
-    row.keyFingerprint = KEY;
-    return AttributeHarness.send(harness, row);
+    return AttributeHarness.send(harness, TestEvents.record(TestEvents.event(eventId, "gpt-4o-mini")
+        .setKeyFingerprint(KEY)));
   }
 
   private void update(String key, String json) throws Exception {
@@ -70,12 +69,12 @@ class AttributeFunctionEnrichHarnessTest {
   @Test
   void explicitHeadersWinOverTheDirectoryAndTheDirectoryOverDefaults() throws Exception {
     update(KEY, ACME_SEARCH);
-    Invocation row = TestEvents.row("e", "gpt-4o-mini");
-    row.keyFingerprint = KEY;
-    row.tenant = "beta";
-    row.team = "checkout";
+    byte[] record = TestEvents.record(TestEvents.event("e", "gpt-4o-mini")
+        .setKeyFingerprint(KEY)
+        .setTenant("beta")
+        .setTeam("checkout"));
 
-    Invocation enriched = AttributeHarness.send(harness, row);
+    Invocation enriched = AttributeHarness.send(harness, record);
 
     assertThat(enriched.tenant).as("X-Tollgate-Tenant").isEqualTo("beta");
     assertThat(enriched.team).as("X-Tollgate-Team").isEqualTo("checkout");
@@ -89,14 +88,13 @@ class AttributeFunctionEnrichHarnessTest {
     harness = AttributeHarness.open("public");
     update(KEY, ACME_SEARCH);
 
-    Invocation fromDirectory = TestEvents.row("a", "gpt-4o-mini");
-    fromDirectory.tenant = "public";
-    fromDirectory.keyFingerprint = KEY;
-    Invocation unknownKey = TestEvents.row("b", "gpt-4o-mini");
-    unknownKey.tenant = "public";
-    unknownKey.keyFingerprint = "fp-unknown";
-    Invocation noTenant = TestEvents.row("c", "gpt-4o-mini");
-    noTenant.tenant = "";
+    byte[] fromDirectory = TestEvents.record(TestEvents.event("a", "gpt-4o-mini")
+        .setTenant("public")
+        .setKeyFingerprint(KEY));
+    byte[] unknownKey = TestEvents.record(TestEvents.event("b", "gpt-4o-mini")
+        .setTenant("public")
+        .setKeyFingerprint("fp-unknown"));
+    byte[] noTenant = TestEvents.record(TestEvents.event("c", "gpt-4o-mini").setTenant(""));
 
     assertThat(AttributeHarness.send(harness, fromDirectory).tenant).isEqualTo("acme");
     assertThat(AttributeHarness.send(harness, unknownKey).tenant).isEqualTo("public");
@@ -143,10 +141,9 @@ class AttributeFunctionEnrichHarnessTest {
 
     var restored = AttributeHarness.restore(snapshot, 0L);
     try {
-      Invocation row = TestEvents.row("e", "gpt-4o-mini");
-      row.keyFingerprint = KEY;
+      byte[] record = TestEvents.record(TestEvents.event("e", "gpt-4o-mini").setKeyFingerprint(KEY));
 
-      assertThat(AttributeHarness.send(restored, row).team).isEqualTo("search");
+      assertThat(AttributeHarness.send(restored, record).team).isEqualTo("search");
       assertThat(restored.getBroadcastState(AttributeFunction.DIRECTORY).get(KEY))
           .isEqualTo(new DirectoryEntry("acme", "search", "svc-indexer", "indexer", "cc-42"));
     } finally {

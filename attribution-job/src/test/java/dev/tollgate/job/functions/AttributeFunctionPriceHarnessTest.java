@@ -24,7 +24,7 @@ class AttributeFunctionPriceHarnessTest {
       {"prices": [{"valid_from": "2024-07-18", "input": 0.15, "output": 0.60},
                   {"valid_from": "2025-01-01", "input": "1.00", "output": 2.00}]}""";
 
-  private KeyedBroadcastOperatorTestHarness<String, Invocation, TableUpdate, Invocation> harness;
+  private KeyedBroadcastOperatorTestHarness<String, byte[], TableUpdate, Invocation> harness;
   private int sent;
 
   @BeforeEach
@@ -39,7 +39,7 @@ class AttributeFunctionPriceHarnessTest {
 
   /** A new event (a new id: a repeated one would be dropped as a duplicate) by {@code model}. */
   private Invocation send(String model) throws Exception {
-    return AttributeHarness.send(harness, TestEvents.row("e-" + sent++, model));
+    return AttributeHarness.send(harness, TestEvents.record("e-" + sent++, model));
   }
 
   private void update(String model, String json) throws Exception {
@@ -111,7 +111,7 @@ class AttributeFunctionPriceHarnessTest {
 
     var restored = AttributeHarness.restore(snapshot, 0L);
     try {
-      assertThat(AttributeHarness.send(restored, TestEvents.row("e", "gpt-4o-mini")).costNanos)
+      assertThat(AttributeHarness.send(restored, TestEvents.record("e", "gpt-4o-mini")).costNanos)
           .isEqualTo(OVERRIDE_COST);
     } finally {
       restored.close();

@@ -16,7 +16,7 @@ import org.apache.flink.state.rocksdb.RocksDBKeyedStateBackend;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 
-/** Operator harnesses around {@link AttributeFunction}, keyed by event id as in the job. */
+/** Operator harnesses around {@link AttributeFunction}, fed event records keyed by event id as in the job. */
 final class AttributeHarness {
 
   static final Duration TTL = Duration.ofHours(24);
@@ -24,7 +24,7 @@ final class AttributeHarness {
   private AttributeHarness() {}
 
   /** An opened harness: bundled catalog, edge default tenant {@code defaultTenant}. */
-  static KeyedBroadcastOperatorTestHarness<String, Invocation, TableUpdate, Invocation> open(String defaultTenant)
+  static KeyedBroadcastOperatorTestHarness<String, byte[], TableUpdate, Invocation> open(String defaultTenant)
       throws Exception {
     var harness = create(defaultTenant);
     harness.open();
@@ -32,7 +32,7 @@ final class AttributeHarness {
   }
 
   /** An opened harness whose keyed state is in RocksDB (the job's default backend), set up as the job's. */
-  static KeyedBroadcastOperatorTestHarness<String, Invocation, TableUpdate, Invocation> openOnRocksDb()
+  static KeyedBroadcastOperatorTestHarness<String, byte[], TableUpdate, Invocation> openOnRocksDb()
       throws Exception {
     var harness = create("default");
     harness.setStateBackend(new EmbeddedRocksDBStateBackend().configure(
@@ -49,13 +49,13 @@ final class AttributeHarness {
   /** The keyed state backend of a harness from {@link #openOnRocksDb}. */
   @SuppressWarnings("unchecked") // keyed by event id
   static RocksDBKeyedStateBackend<String> rocksDbBackend(
-      KeyedBroadcastOperatorTestHarness<String, Invocation, TableUpdate, Invocation> harness) {
+      KeyedBroadcastOperatorTestHarness<String, byte[], TableUpdate, Invocation> harness) {
     return (RocksDBKeyedStateBackend<String>) (RocksDBKeyedStateBackend<?>) harness.getOperator()
         .getKeyedStateBackend();
   }
 
   /** A harness restored from {@code snapshot}, opened. */
-  static KeyedBroadcastOperatorTestHarness<String, Invocation, TableUpdate, Invocation> restore(
+  static KeyedBroadcastOperatorTestHarness<String, byte[], TableUpdate, Invocation> restore(
       OperatorSubtaskState snapshot, long ttlTime) throws Exception {
     var harness = create("default");
     harness.setStateTtlProcessingTime(ttlTime);
@@ -64,7 +64,7 @@ final class AttributeHarness {
     return harness;
   }
 
-  private static KeyedBroadcastOperatorTestHarness<String, Invocation, TableUpdate, Invocation> create(
+  private static KeyedBroadcastOperatorTestHarness<String, byte[], TableUpdate, Invocation> create(
       String defaultTenant) throws Exception {
     return new KeyedBroadcastOperatorTestHarness<>(
         new CoBroadcastWithKeyedOperator<>(new AttributeFunction(TTL, "", defaultTenant),
@@ -72,17 +72,17 @@ final class AttributeHarness {
         EventIdKey.INSTANCE, EventIdKey.TYPE, 1, 1, 0);
   }
 
-  /** Sends {@code row} and returns what came out for it (null when it was dropped). */
-  static Invocation send(KeyedBroadcastOperatorTestHarness<String, Invocation, TableUpdate, Invocation> harness,
-      Invocation row) throws Exception {
+  /** Sends {@code record} and returns the row that came out for it (null when it was dropped). */
+  static Invocation send(KeyedBroadcastOperatorTestHarness<String, byte[], TableUpdate, Invocation> harness,
+      byte[] record) throws Exception {
     int before = harness.extractOutputValues().size();
-    harness.processElement(row, 0);
+    harness.processElement(record, 0);
     List<Invocation> out = harness.extractOutputValues();
     return out.size() == before ? null : out.get(out.size() - 1);
   }
 
   /** Ids kept by the dedup state (expired ones included until swept). */
-  static int keyedStateEntries(KeyedBroadcastOperatorTestHarness<String, Invocation, TableUpdate, Invocation> harness) {
+  static int keyedStateEntries(KeyedBroadcastOperatorTestHarness<String, byte[], TableUpdate, Invocation> harness) {
     return ((HeapKeyedStateBackend<?>) harness.getOperator().getKeyedStateBackend()).numKeyValueStateEntries();
   }
 }

@@ -8,6 +8,8 @@ import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.BinaryDecoder;
@@ -58,6 +60,9 @@ public final class InvocationEventCodec {
   /** Writer schemas by fingerprint: every released version, each read into the current schema. */
   private static final Map<Long, Schema> WRITER_SCHEMAS = writerSchemas();
   private static final ThreadLocal<Coders> CODERS = ThreadLocal.withInitial(Coders::new);
+  /** Fingerprints of the writer schemas whose first field is the {@code event_id} string. */
+  private static final Set<Long> ID_FIRST = WRITER_SCHEMAS.entrySet().stream()
+      .filter(e -> startsWithEventId(e.getValue())).map(Map.Entry::getKey).collect(Collectors.toUnmodifiableSet());
 
   private InvocationEventCodec() {}
 
@@ -109,6 +114,34 @@ public final class InvocationEventCodec {
       // A truncated body reads past its end (EOFException); a corrupt one reads a bad union
       // index, length (Avro's limits throw UnsupportedOperationException) or UTF-8 string.
       throw new InvalidEventException("corrupt InvocationEvent record: " + e);
+    }
+  }
+
+  /**
+   * The event id of a single-object encoded record, without decoding the rest of it when its
+   * writer schema begins with the {@code event_id} string (every released version does); null when
+   * the bytes are not a record {@link #decode} accepts. Equals {@code decode(bytes).getEventId()}
+   * whenever that succeeds; a record whose id reads but whose body is corrupt further on still
+   * gets its id here.
+   */
+  public static String eventId(byte[] bytes) {
+    if (bytes == null || bytes.length < HEADER_LENGTH || bytes[0] != MARKER_0 || bytes[1] != MARKER_1) {
+      return null;
+    }
+    long fingerprint = fingerprintOf(bytes);
+    if (!ID_FIRST.contains(fingerprint)) {
+      try {
+        return decode(bytes).getEventId();
+      } catch (InvalidEventException e) {
+        return null;
+      }
+    }
+    Coders coders = CODERS.get();
+    coders.decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH, coders.decoder);
+    try {
+      return coders.decoder.readString();
+    } catch (IOException | RuntimeException e) {
+      return null;
     }
   }
 
@@ -187,6 +220,12 @@ public final class InvocationEventCodec {
     schemas.putIfAbsent(SchemaNormalization.parsingFingerprint64(InvocationEvent.getClassSchema()),
         InvocationEvent.getClassSchema());
     return Map.copyOf(schemas);
+  }
+
+  private static boolean startsWithEventId(Schema schema) {
+    List<Schema.Field> fields = schema.getFields();
+    return !fields.isEmpty() && "event_id".equals(fields.get(0).name())
+        && fields.get(0).schema().getType() == Schema.Type.STRING;
   }
 
   /** The marker and the schema's fingerprint, little-endian, as Avro's message encoder writes them. */

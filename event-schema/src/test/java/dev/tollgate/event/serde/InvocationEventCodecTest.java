@@ -97,6 +97,47 @@ class InvocationEventCodecTest {
   }
 
   @Test
+  void readsTheEventIdAloneAsDecodingWould() {
+    InvocationEvent event = InvocationEvent.newBuilder(sample()).setEventId("é-0001-ü").build();
+    byte[] bytes = InvocationEventCodec.encode(event);
+
+    assertThat(InvocationEventCodec.eventId(bytes)).isEqualTo("é-0001-ü");
+  }
+
+  @Test
+  void hasNoEventIdForBytesThatAreNotARecordItCanRead() {
+    byte[] unknownSchema = InvocationEventCodec.encode(sample());
+    unknownSchema[5] ^= 0x5A;
+
+    assertThat(InvocationEventCodec.eventId(null)).isNull();
+    assertThat(InvocationEventCodec.eventId("{\"json\":true}".getBytes())).isNull();
+    assertThat(InvocationEventCodec.eventId(Arrays.copyOf(InvocationEventCodec.encode(sample()), HEADER + 1))).isNull();
+    assertThat(InvocationEventCodec.eventId(unknownSchema)).isNull();
+  }
+
+  @Test
+  void theEventIdOfAnyRecordThatDecodesIsTheDecodedOne() {
+    // The job keys records by eventId and then decodes them: the two must agree, corrupt or not.
+    byte[] valid = InvocationEventCodec.encode(sample());
+    Random random = new Random(5);
+    int decoded = 0;
+    for (int i = 0; i < 20_000; i++) {
+      byte[] bytes = Arrays.copyOf(valid, valid.length + random.nextInt(3) - random.nextInt(valid.length / 4));
+      for (int changes = 1 + random.nextInt(4); changes > 0; changes--) {
+        bytes[HEADER + random.nextInt(bytes.length - HEADER)] = (byte) random.nextInt(256);
+      }
+      String id = InvocationEventCodec.eventId(bytes);
+      try {
+        assertThat(id).isEqualTo(InvocationEventCodec.decode(bytes).getEventId());
+        decoded++;
+      } catch (InvocationEventCodec.InvalidEventException e) {
+        // no row to compare with
+      }
+    }
+    assertThat(decoded).as("some corruptions still decode").isPositive();
+  }
+
+  @Test
   void currentSchemaIsAReleasedSchema() {
     // Fingerprints use the parsing canonical form: docs and Java-only properties do not count.
     long current = SchemaNormalization.parsingFingerprint64(InvocationEvent.getClassSchema());

@@ -5,7 +5,7 @@ import dev.tollgate.clickhouse.ClickHouseClients;
 import dev.tollgate.clickhouse.ClickHouseServer;
 import dev.tollgate.clickhouse.Migrations;
 import dev.tollgate.event.serde.InvocationEventCodec;
-import dev.tollgate.job.functions.DecodeFunction;
+import dev.tollgate.job.functions.EventDecoder;
 import dev.tollgate.job.row.Invocation;
 import dev.tollgate.job.workflow.InvocationSerializer;
 import dev.tollgate.kafka.KafkaBroker;
@@ -14,11 +14,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -30,7 +33,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * <ol>
  *   <li><b>Kafka → Flink, decoded, discarded.</b> N events in the 2-partition topic are read by a
  *       bounded job on a local MiniCluster (parallelism 2, checkpoints every 2 s, like the
- *       attribution job) that decodes each record with the job's own {@link DecodeFunction} and
+ *       attribution job) that decodes each record with the job's own {@link EventDecoder} and
  *       discards it: no keyBy, no state, no sink. CPU of this JVM (job and in-process broker) per
  *       event, after subtracting an identical run over an empty range (MiniCluster start-up).
  *   <li><b>ClickHouse alone.</b> N rows shaped like the benchmark's events written into
@@ -138,12 +141,7 @@ public final class FloorBench {
         .setDeserializer(KafkaRecordDeserializationSchema.valueOnly(ByteArrayDeserializer.class))
         .build();
     env.fromSource(source, WatermarkStrategy.noWatermarks(), "invocations")
-        .process(new DecodeFunction(), InvocationSerializer.TYPE)
-        .map(row -> {
-          DECODED.incrementAndGet();
-          return row;
-        })
-        .returns(InvocationSerializer.TYPE)
+        .process(new Decode(), InvocationSerializer.TYPE)
         .sinkTo(new DiscardingSink<>());
     DECODED.set(0);
     long cpu0 = PipelineBench.cpuNanos(ProcessHandle.current());
@@ -151,6 +149,26 @@ public final class FloorBench {
     env.execute(group);
     return new long[] {System.nanoTime() - t0, PipelineBench.cpuNanos(ProcessHandle.current()) - cpu0,
         DECODED.get()};
+  }
+
+  /** The job's decoding of each record, counted in {@link #DECODED}; undecodable ones are dropped. */
+  private static final class Decode extends ProcessFunction<byte[], Invocation> {
+    private static final long serialVersionUID = 1L;
+    private transient EventDecoder decoder;
+
+    @Override
+    public void open(OpenContext openContext) {
+      decoder = new EventDecoder(getRuntimeContext().getMetricGroup());
+    }
+
+    @Override
+    public void processElement(byte[] record, Context ctx, Collector<Invocation> out) {
+      Invocation row = decoder.decode(record, deadLetter -> { });
+      if (row != null) {
+        DECODED.incrementAndGet();
+        out.collect(row);
+      }
+    }
   }
 
   /** Waits until no merge has run for two polls a second apart (at most 2 minutes). */

@@ -5,50 +5,42 @@ import dev.tollgate.event.serde.InvocationEventCodec;
 import dev.tollgate.event.serde.InvocationEventCodec.InvalidEventException;
 import dev.tollgate.job.row.DeadLetter;
 import dev.tollgate.job.row.Invocation;
-import org.apache.flink.api.common.functions.OpenContext;
+import java.util.function.Consumer;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.functions.ProcessFunction;
-import org.apache.flink.util.Collector;
-import org.apache.flink.util.OutputTag;
+import org.apache.flink.metrics.MetricGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decodes Kafka record values into {@link Invocation} rows. A record that is not a valid event goes
- * to the {@link #DEAD_LETTERS} side output with the reason and is counted; it never fails the job.
+ * Decodes Kafka record values into {@link Invocation} rows. A record that is not a valid event
+ * becomes a {@link DeadLetter} with the reason and is counted; it never fails the job.
  *
- * <p>One instance per subtask, called from the task thread only.
+ * <p>One per subtask, called from the task thread only.
  */
-public final class DecodeFunction extends ProcessFunction<byte[], Invocation> {
+public final class EventDecoder {
 
-  private static final long serialVersionUID = 1L;
-  private static final Logger log = LoggerFactory.getLogger(DecodeFunction.class);
+  private static final Logger log = LoggerFactory.getLogger(EventDecoder.class);
   /** At most one warning per this many dead letters, so a poisoned topic cannot flood the log. */
   private static final long WARN_EVERY = 1_000;
 
-  /** Records that failed to decode, with the reason. */
-  public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
+  private final Counter deadLettered;
+  private final Counter decoded;
 
-  private transient Counter deadLettered;
-  private transient Counter decoded;
-
-  @Override
-  public void open(OpenContext openContext) {
-    var group = getRuntimeContext().getMetricGroup().addGroup("tollgate");
-    deadLettered = group.counter("job_decode_dead_lettered");
-    decoded = group.counter("job_decode_decoded");
+  /** Counts in {@code metrics} ({@code job_decode_decoded}, {@code job_decode_dead_lettered}). */
+  public EventDecoder(MetricGroup metrics) {
+    deadLettered = metrics.counter("job_decode_dead_lettered");
+    decoded = metrics.counter("job_decode_decoded");
   }
 
-  @Override
-  public void processElement(byte[] value, Context ctx, Collector<Invocation> out) {
+  /** The row {@code value} holds; null when it holds none, after handing its dead letter to {@code deadLetters}. */
+  public Invocation decode(byte[] value, Consumer<DeadLetter> deadLetters) {
     String reason;
     try {
       InvocationEvent event = InvocationEventCodec.decode(value);
       reason = validate(event);
       if (reason == null) {
         decoded.inc();
-        out.collect(Invocation.fromEvent(event));
-        return;
+        return Invocation.fromEvent(event);
       }
     } catch (InvalidEventException e) {
       reason = e.getMessage();
@@ -60,7 +52,8 @@ public final class DecodeFunction extends ProcessFunction<byte[], Invocation> {
     if (deadLettered.getCount() % WARN_EVERY == 1) {
       log.warn("dead-lettered record, reason={}, dead_lettered_total={}", reason, deadLettered.getCount());
     }
-    ctx.output(DEAD_LETTERS, new DeadLetter(value, reason));
+    deadLetters.accept(new DeadLetter(value, reason));
+    return null;
   }
 
   private static String abbreviate(String message) {
