@@ -134,7 +134,7 @@ public final class AttributionJob {
         new Workflow.Sources(KafkaConnectors.invocationSource(config), KafkaConnectors.directorySource(config),
             KafkaConnectors.pricesSource(config)),
         new Workflow.Options(config.dedupTtl(), config.priceCatalog(), config.edgeDefaultTenant()),
-        // Chained to the attribute operator: rows reach the writer without being serialized again.
+        // Chained to the attribute operator: rows reach the writer without being serialized.
         // The writer's inserts run on a thread of their own (ClickHouseSinkWriter), so dedup,
         // identity and pricing go on during an insert's round trip. The committer's inserts (a
         // checkpoint's event ids and rollup rows) still hold the task once per checkpoint.
@@ -187,10 +187,10 @@ public final class AttributionJob {
     // Every type on the wire has a Flink serializer; a Kryo fallback fails when the graph is built.
     flink.set(PipelineOptions.GENERIC_TYPES, false);
     // Chained operators hand records over without a defensive copy. Safe because no function keeps
-    // or re-emits a record it was given after returning: decode makes a new row per record, the
-    // attribute operator fills in the row it was handed and emits it once, the table tagging names
-    // the update it was handed, and the sink writers encode what they get at once (the ClickHouse
-    // writer keeps only the row's immutable event id).
+    // or re-emits a record it was given after returning: the attribute operator decodes a new row
+    // from each record and emits it once (or a dead letter holding the record's bytes, which are
+    // never written to), the table tagging names the update it was handed, and the sink writers
+    // encode what they get at once (the ClickHouse writer keeps only the row's immutable event id).
     flink.set(PipelineOptions.OBJECT_REUSE, true);
     env.configure(flink);
     env.setParallelism(config.parallelism());

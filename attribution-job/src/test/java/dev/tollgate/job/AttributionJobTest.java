@@ -40,7 +40,8 @@ class AttributionJobTest {
 
   @Test
   void theRocksDbBackendFlinkBuildsFromTheStateSettingsHasTheDedupOptionsAndPartitionedFilters() throws Exception {
-    // The option keys are declared by name in AttributionJob: a misspelt one would be ignored.
+    // AttributionJob declares the option keys by name: Flink ignores a misspelt one. This checks
+    // the keys whose effect the backend shows (the bloom filter's is not exposed).
     StateBackend backend = load(AttributionConfig.STATE_BACKEND_ROCKSDB);
 
     assertThat(backend).isInstanceOf(EmbeddedRocksDBStateBackend.class);

@@ -69,6 +69,7 @@ class AttributeFunctionDecodeHarnessTest {
     process(garbage);
 
     assertThat(harness.extractOutputValues()).isEmpty();
+    assertThat(AttributeHarness.keyedStateEntries(harness)).isZero();
     assertThat(deadLetters()).singleElement().satisfies(letter -> {
       assertThat(letter.payload).isEqualTo(garbage);
       assertThat(letter.reason).startsWith("not an Avro single-object record");
@@ -87,6 +88,7 @@ class AttributeFunctionDecodeHarnessTest {
     assertThat(emittedIds()).containsExactly("e-1");
     assertThat(deadLetters()).hasSize(2);
     assertThat(deadLetters().get(0).reason).startsWith("corrupt InvocationEvent record");
+    assertThat(AttributeHarness.keyedStateEntries(harness)).as("only the valid event's id").isEqualTo(1);
   }
 
   @Test
@@ -96,6 +98,7 @@ class AttributeFunctionDecodeHarnessTest {
 
     assertThat(harness.extractOutputValues()).isEmpty();
     assertThat(deadLetters()).extracting(l -> l.reason).containsExactly("missing event_id", "missing event_id");
+    assertThat(AttributeHarness.keyedStateEntries(harness)).isZero();
   }
 
   @Test

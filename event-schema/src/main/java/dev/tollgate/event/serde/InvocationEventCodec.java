@@ -8,8 +8,6 @@ import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.stream.Collectors;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.BinaryDecoder;
@@ -60,9 +58,9 @@ public final class InvocationEventCodec {
   /** Writer schemas by fingerprint: every released version, each read into the current schema. */
   private static final Map<Long, Schema> WRITER_SCHEMAS = writerSchemas();
   private static final ThreadLocal<Coders> CODERS = ThreadLocal.withInitial(Coders::new);
-  /** Fingerprints of the writer schemas whose first field is the {@code event_id} string. */
-  private static final Set<Long> ID_FIRST = WRITER_SCHEMAS.entrySet().stream()
-      .filter(e -> startsWithEventId(e.getValue())).map(Map.Entry::getKey).collect(Collectors.toUnmodifiableSet());
+  /** Fingerprints of the writer schemas whose first field is the {@code event_id} string (a few). */
+  private static final long[] ID_FIRST = WRITER_SCHEMAS.entrySet().stream()
+      .filter(e -> startsWithEventId(e.getValue())).mapToLong(Map.Entry::getKey).toArray();
 
   private InvocationEventCodec() {}
 
@@ -118,18 +116,21 @@ public final class InvocationEventCodec {
   }
 
   /**
-   * The event id of a single-object encoded record, without decoding the rest of it when its
+   * The event id of a single-object encoded record, read without decoding the rest of it when its
    * writer schema begins with the {@code event_id} string (every released version does); null when
-   * the bytes are not a record {@link #decode} accepts. Equals {@code decode(bytes).getEventId()}
-   * whenever that succeeds; a record whose id reads but whose body is corrupt further on still
-   * gets its id here.
+   * the header is not one {@link #decode} knows or the id itself cannot be read. Equals
+   * {@code decode(bytes).getEventId()} whenever that succeeds; a record whose body is corrupt after
+   * its id still gets its id here.
    */
   public static String eventId(byte[] bytes) {
     if (bytes == null || bytes.length < HEADER_LENGTH || bytes[0] != MARKER_0 || bytes[1] != MARKER_1) {
       return null;
     }
     long fingerprint = fingerprintOf(bytes);
-    if (!ID_FIRST.contains(fingerprint)) {
+    if (!idFirst(fingerprint)) {
+      if (!WRITER_SCHEMAS.containsKey(fingerprint)) {
+        return null;
+      }
       try {
         return decode(bytes).getEventId();
       } catch (InvalidEventException e) {
@@ -220,6 +221,16 @@ public final class InvocationEventCodec {
     schemas.putIfAbsent(SchemaNormalization.parsingFingerprint64(InvocationEvent.getClassSchema()),
         InvocationEvent.getClassSchema());
     return Map.copyOf(schemas);
+  }
+
+  /** Whether records of {@code fingerprint} begin with their event id; a scan, not a boxed lookup per record. */
+  private static boolean idFirst(long fingerprint) {
+    for (long f : ID_FIRST) {
+      if (f == fingerprint) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean startsWithEventId(Schema schema) {

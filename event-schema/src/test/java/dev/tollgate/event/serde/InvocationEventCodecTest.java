@@ -83,10 +83,7 @@ class InvocationEventCodecTest {
     Random random = new Random(3);
     int rejected = 0;
     for (int i = 0; i < 20_000; i++) {
-      byte[] bytes = Arrays.copyOf(valid, valid.length + random.nextInt(3) - random.nextInt(valid.length / 4));
-      for (int changes = 1 + random.nextInt(4); changes > 0; changes--) {
-        bytes[HEADER + random.nextInt(bytes.length - HEADER)] = (byte) random.nextInt(256);
-      }
+      byte[] bytes = corrupt(valid, random);
       try {
         InvocationEventCodec.decode(bytes);
       } catch (InvocationEventCodec.InvalidEventException e) {
@@ -122,10 +119,7 @@ class InvocationEventCodecTest {
     Random random = new Random(5);
     int decoded = 0;
     for (int i = 0; i < 20_000; i++) {
-      byte[] bytes = Arrays.copyOf(valid, valid.length + random.nextInt(3) - random.nextInt(valid.length / 4));
-      for (int changes = 1 + random.nextInt(4); changes > 0; changes--) {
-        bytes[HEADER + random.nextInt(bytes.length - HEADER)] = (byte) random.nextInt(256);
-      }
+      byte[] bytes = corrupt(valid, random);
       String id = InvocationEventCodec.eventId(bytes);
       try {
         assertThat(id).isEqualTo(InvocationEventCodec.decode(bytes).getEventId());
@@ -135,6 +129,15 @@ class InvocationEventCodecTest {
       }
     }
     assertThat(decoded).as("some corruptions still decode").isPositive();
+  }
+
+  /** {@code valid} with bytes after the header changed at random, cut short, or lengthened. */
+  private static byte[] corrupt(byte[] valid, Random random) {
+    byte[] bytes = Arrays.copyOf(valid, valid.length + random.nextInt(3) - random.nextInt(valid.length / 4));
+    for (int changes = 1 + random.nextInt(4); changes > 0; changes--) {
+      bytes[HEADER + random.nextInt(bytes.length - HEADER)] = (byte) random.nextInt(256);
+    }
+    return bytes;
   }
 
   @Test

@@ -83,8 +83,11 @@ class SchemaEvolutionTest {
     Schema released = testSchema(RELEASED_TEST_DIR + name);
     GenericRecord written = sampleRecord(released);
 
-    InvocationEvent decoded = InvocationEventCodec.decode(encode(written));
+    byte[] bytes = encode(written);
+    InvocationEvent decoded = InvocationEventCodec.decode(bytes);
 
+    // The job keys records by the id it reads alone, before decoding them.
+    assertThat(InvocationEventCodec.eventId(bytes)).isEqualTo(decoded.getEventId()).isNotBlank();
     for (Schema.Field field : CURRENT.getFields()) {
       Object expected = released.getField(field.name()) != null
           ? written.get(field.name())
@@ -152,6 +155,7 @@ class SchemaEvolutionTest {
     assertThatThrownBy(() -> InvocationEventCodec.decode(v2Bytes))
         .isInstanceOf(InvocationEventCodec.InvalidEventException.class)
         .hasMessageContaining("unknown writer schema");
+    assertThat(InvocationEventCodec.eventId(v2Bytes)).isNull();
   }
 
   @Test
