@@ -64,7 +64,7 @@ public final class EventDecoder {
   }
 
   /** Null when the event can be attributed, else why not. */
-  static String validate(InvocationEvent event) {
+  private static String validate(InvocationEvent event) {
     if (event.getEventId() == null || event.getEventId().toString().isBlank()) {
       return "missing event_id";
     }
