@@ -63,8 +63,7 @@ record LocalSettings(
         r.port("analytics.port", 8081),
         r.port("job.local_rest_port", 8091),
         Path.of(r.string("analytics.tokens_file", dataDir.resolve("analytics-tokens.yaml").toString())),
-        // Created where the edge will read it, whatever data_dir says.
-        Path.of(r.string("edge.key_fingerprint_secret_file", dataDir.resolve("edge-hmac-secret").toString())));
+        secretFile(r.string("edge.key_fingerprint_secret_file", null)));
     r.rejectUnknownKeys("local");
     r.validate();
     return settings;
@@ -85,6 +84,14 @@ record LocalSettings(
     vars.put("TG_ANALYTICS_PORT", Integer.toString(analyticsPort));
     vars.put("TG_JOB_REST_PORT", Integer.toString(jobRestPort));
     return vars;
+  }
+
+  /**
+   * Created where the edge will read it, whatever data_dir says; none when the configuration names
+   * no file (the edge then uses an inline secret, or draws one per process and warns).
+   */
+  private static Path secretFile(String configured) {
+    return configured == null || configured.isBlank() ? null : Path.of(configured);
   }
 
   private static int portOf(ConfigReader r, String path, String hostPorts) {

@@ -89,7 +89,9 @@ public final class LocalStack {
     createTopics(s);
     seedDirectory(s, directorySeed);
     String token = ensureAnalyticsToken(s.dataDir().resolve("analytics-token"), s.tokensFile());
-    ensureSecret(s.edgeSecretFile());
+    if (s.edgeSecretFile() != null) {
+      ensureSecret(s.edgeSecretFile());
+    }
     System.out.println("analytics token: " + s.dataDir().resolve("analytics-token") + " (" + token.length() + " chars)");
   }
 

@@ -41,8 +41,9 @@ class LocalStackTest {
     assertThat(shipped.dataDir()).isEqualTo(Path.of("/var/lib/tollgate"));
     assertThat(shipped.edgeSecretFile()).isEqualTo(Path.of(".tollgate/edge-hmac-secret"));
 
+    // The edge reads no file it is not told of: none is created.
     LocalSettings unnamed = LocalSettings.from(ConfigSource.parse("t.yaml", "data_dir: /var/lib/tollgate\n", Map.of()));
-    assertThat(unnamed.edgeSecretFile()).isEqualTo(Path.of("/var/lib/tollgate/edge-hmac-secret"));
+    assertThat(unnamed.edgeSecretFile()).isNull();
   }
 
   @Test
