@@ -87,8 +87,9 @@ record LocalSettings(
   }
 
   /**
-   * Created where the edge will read it, whatever data_dir says; none when the configuration names
-   * no file (the edge then uses an inline secret, or draws one per process and warns).
+   * The edge's key-fingerprint secret file, which {@code up} creates where the edge will read it,
+   * whatever data_dir says; null when the configuration names none (the edge then uses an inline
+   * secret, or draws one per process and warns).
    */
   private static Path secretFile(String configured) {
     return configured == null || configured.isBlank() ? null : Path.of(configured);
