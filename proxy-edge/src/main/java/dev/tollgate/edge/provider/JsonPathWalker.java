@@ -122,6 +122,26 @@ final class JsonPathWalker {
     }
   }
 
+  /**
+   * Feeds the last piece of an incrementally parsed document and ends it, as {@link #feed(ByteBuf)}
+   * then {@link #endFeed()}. A document that arrives whole in one chunk (most request and
+   * non-stream response bodies) is walked with Jackson's blocking parser, which reads it about
+   * twice as fast as the non-blocking one.
+   */
+  void feedLast(ByteBuf chunk) {
+    int length = chunk.readableBytes();
+    if (feeding != null || failed || length == 0) {
+      feed(chunk);
+      endFeed();
+      return;
+    }
+    boolean walked = chunk.hasArray()
+        ? walkDocument(chunk.array(), chunk.arrayOffset() + chunk.readerIndex(), length)
+        : walkDocument(scratchCopy(chunk), 0, length);
+    ended = walked;
+    failed = !walked;
+  }
+
   /** The incrementally fed document ended. */
   void endFeed() {
     if (feeding == null || failed) {

@@ -186,7 +186,7 @@ public abstract class ProtocolAdapter {
     if (type.startsWith("text/event-stream")) {
       body = new SseObserver(new SseParser(streamListener(operation, facts), MAX_SSE_EVENT_BYTES));
     } else if (type.isEmpty() || type.contains("json")) {
-      body = new JsonBodyObserver(new JsonPathWalker(bodySink(operation, facts, false)));
+      body = new JsonBodyObserver(this, operation, facts);
     } else {
       return ResponseObserver.NONE;
     }
@@ -223,21 +223,51 @@ public abstract class ProtocolAdapter {
     return new JsonPathWalker(sink).walkDocument(data, 0, length);
   }
 
+  /**
+   * Reads a JSON body chunk by chunk; a body that arrives whole in one chunk is read without
+   * holding its generated text for an estimate, which only a body reporting no usage needs (almost
+   * none do: the text would be copied for nothing). Such a body is read a second time, for that
+   * text alone, before its chunk is let go.
+   */
   private static final class JsonBodyObserver implements ResponseObserver {
+    private final ProtocolAdapter adapter;
+    private final String operation;
+    private final ResponseFacts facts;
     private final JsonPathWalker walker;
+    private boolean fed;
 
-    JsonBodyObserver(JsonPathWalker walker) {
-      this.walker = walker;
+    JsonBodyObserver(ProtocolAdapter adapter, String operation, ResponseFacts facts) {
+      this.adapter = adapter;
+      this.operation = operation;
+      this.facts = facts;
+      this.walker = new JsonPathWalker(adapter.bodySink(operation, facts, false));
     }
 
     @Override
     public void onBody(ByteBuf chunk) {
+      fed |= chunk.isReadable();
       walker.feed(chunk);
     }
 
     @Override
     public void onEnd() {
       walker.endFeed();
+    }
+
+    @Override
+    public void onLastBody(ByteBuf chunk) {
+      if (fed || !chunk.isReadable() || !facts.holdsOutput()) {
+        walker.feedLast(chunk);
+        return;
+      }
+      facts.holdOutput(false);
+      walker.feedLast(chunk);
+      facts.holdOutput(true);
+      if (!facts.usageReported()) {
+        // The same sink on facts of its own: only the estimator, shared, keeps what it reads.
+        JsonPathWalker texts = new JsonPathWalker(adapter.bodySink(operation, facts.outputTextOnly(), false));
+        texts.feedLast(chunk);
+      }
     }
   }
 

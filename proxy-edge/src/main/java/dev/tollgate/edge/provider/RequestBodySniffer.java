@@ -65,6 +65,11 @@ public final class RequestBodySniffer {
     walker.endFeed();
   }
 
+  /** The body's last chunk, then its end: as {@link #onBody} then {@link #onEnd}. */
+  public void onLastBody(ByteBuf chunk) {
+    walker.feedLast(chunk);
+  }
+
   /** The requested model, or null. */
   public String model() {
     return model;

@@ -17,6 +17,7 @@ public final class ResponseFacts {
 
   private final LongSupplier clockMicros;
   private final UsageEstimator estimator;
+  private boolean holdOutput = true;
 
   String responseModel;
   String responseId;
@@ -44,9 +45,24 @@ public final class ResponseFacts {
 
   /** Holds a generated text value for a possible estimate (a no-op once usage was reported). */
   void estimateOutput(JsonParser p) throws IOException {
-    if (estimator != null) {
+    if (estimator != null && holdOutput) {
       estimator.output(p);
     }
+  }
+
+  /** True when generated text would be held for an estimate. */
+  boolean holdsOutput() {
+    return estimator != null && holdOutput && !estimator.stopped();
+  }
+
+  /** Whether generated text is held for an estimate (it is unless turned off). */
+  void holdOutput(boolean hold) {
+    this.holdOutput = hold;
+  }
+
+  /** Facts of their own that share only this call's estimator: a second read of a body for its generated text. */
+  ResponseFacts outputTextOnly() {
+    return new ResponseFacts(clockMicros, estimator);
   }
 
   /** Marks the first content token (only the first call counts). */

@@ -24,4 +24,10 @@ public interface ResponseObserver {
 
   /** The body ended (completely or not: the facts say what was seen). */
   void onEnd();
+
+  /** The body's last chunk, then its end: as {@link #onBody} then {@link #onEnd}. */
+  default void onLastBody(ByteBuf chunk) {
+    onBody(chunk);
+    onEnd();
+  }
 }

@@ -265,10 +265,11 @@ final class ProxyExchange implements OriginListener {
           "request body exceeds the limit of " + edge.config.maxBodyBytes() + " bytes", "proxy_error");
       return;
     }
-    sniffer.onBody(content.content());
     if (last) {
       requestReceived = true;
-      sniffer.onEnd();
+      sniffer.onLastBody(content.content());
+    } else {
+      sniffer.onBody(content.content());
     }
     if (holdingBody) {
       holdContent(content, last);
@@ -439,7 +440,11 @@ final class ProxyExchange implements OriginListener {
       return;
     }
     responseBytes += content.content().readableBytes();
-    observer.onBody(content.content());
+    if (last) {
+      observer.onLastBody(content.content());
+    } else {
+      observer.onBody(content.content());
+    }
     if (usageFilter != null) {
       content = filterUsageChunk(content, last);
       if (content == null) {
@@ -449,7 +454,6 @@ final class ProxyExchange implements OriginListener {
     }
     if (last) {
       upstreamResponseComplete = true;
-      observer.onEnd();
       if (!streamResponse && status >= 200 && status < 300) {
         facts.bodyComplete(edge.clockMicros.getAsLong());
       }

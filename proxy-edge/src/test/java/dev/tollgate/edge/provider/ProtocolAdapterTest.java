@@ -120,6 +120,19 @@ class ProtocolAdapterTest {
 
     assertThat(sniffer.model()).isEqualTo("gpt-4o-mini");
     assertThat(sniffer.stream()).isTrue();
+    assertThat(sniffer.readWhole()).isTrue();
+  }
+
+  @Test
+  void sniffsARequestThatArrivesWholeInOneChunk() {
+    byte[] body = "{\"messages\":[{\"role\":\"user\",\"content\":\"model: not this\",\"model\":\"nested\"}],\"model\":\"gpt-4o-mini\",\"stream\":true}"
+        .getBytes(StandardCharsets.UTF_8);
+    RequestBodySniffer sniffer = new RequestBodySniffer();
+    sniffer.onLastBody(Unpooled.wrappedBuffer(body));
+
+    assertThat(sniffer.model()).isEqualTo("gpt-4o-mini");
+    assertThat(sniffer.stream()).isTrue();
+    assertThat(sniffer.readWhole()).isTrue();
   }
 
   @Test
@@ -130,5 +143,14 @@ class ProtocolAdapterTest {
 
     assertThat(sniffer.model()).isNull();
     assertThat(sniffer.stream()).isFalse();
+    assertThat(sniffer.readWhole()).isFalse();
+
+    RequestBodySniffer whole = new RequestBodySniffer();
+    whole.onLastBody(Unpooled.copiedBuffer("{\"model\":\"gpt-4o\"", StandardCharsets.UTF_8)); // cut short
+    assertThat(whole.readWhole()).isFalse();
+
+    RequestBodySniffer empty = new RequestBodySniffer();
+    empty.onLastBody(Unpooled.EMPTY_BUFFER);
+    assertThat(empty.readWhole()).isFalse();
   }
 }

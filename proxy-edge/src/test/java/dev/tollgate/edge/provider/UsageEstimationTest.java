@@ -8,6 +8,8 @@ import com.knuddels.jtokkit.api.EncodingType;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Token estimates for calls without reported usage: the encoding per model, prompts and streamed deltas. */
 class UsageEstimationTest {
@@ -91,14 +93,41 @@ class UsageEstimationTest {
     assertThat(estimate(r).outputTokens()).isEqualTo(O200K.countTokens(PROMPT));
   }
 
-  @Test
-  void countsTheTextOfANonStreamBodyWithoutUsage() {
+  @ParameterizedTest
+  @ValueSource(ints = {6, Integer.MAX_VALUE})
+  void countsTheTextOfANonStreamBodyWithoutUsage(int piece) {
     String body = "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"" + PROMPT + "\"}]}}]}";
     UsageEstimator estimator = new UsageEstimator("gemini");
-    ResponseFacts facts = observe("gemini", "generate_content", "application/json", body, estimator, 6);
+    ResponseFacts facts = observe("gemini", "generate_content", "application/json", body, estimator, piece);
 
     assertThat(facts.usageReported()).isFalse();
     assertThat(estimate(estimator).outputTokens()).isEqualTo(CL100K.countTokens(PROMPT));
+
+    String chat = "{\"id\":\"c\",\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\""
+        + PROMPT + "\"},\"finish_reason\":\"stop\"}]}";
+    UsageEstimator openai = new UsageEstimator("openai");
+    ResponseFacts chatFacts = observe("openai", "chat", "application/json", chat, openai, piece);
+
+    assertThat(chatFacts.usageReported()).isFalse();
+    assertThat(chatFacts.finishReasons()).containsExactly("stop"); // read once, whatever the second read saw
+    assertThat(estimate(openai).outputTokens()).isEqualTo(O200K.countTokens(PROMPT));
+  }
+
+  @Test
+  void holdsNoneOfTheGeneratedTextOfABodyThatArrivesWholeWithItsUsage() {
+    // Room for the prompt only: holding the reply's text, even briefly, would exceed the budget.
+    HeldTextBudget budget = new HeldTextBudget(2L * PROMPT.length() + 4);
+    UsageEstimator estimator = sniff("openai", "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\""
+        + PROMPT + "\"}]}", Integer.MAX_VALUE, budget);
+    String body = "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"" + SYSTEM + SYSTEM
+        + "\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":3,\"total_tokens\":12}}";
+
+    ResponseFacts facts = observe("openai", "chat", "application/json", body, estimator, Integer.MAX_VALUE);
+
+    assertThat(facts.usageReported()).isTrue();
+    assertThat(facts.outputTokens()).isEqualTo(3);
+    assertThat(estimator.detach()).as("never over budget: no reply text was held").isNotNull();
+    assertThat(budget.heldBytes()).isZero();
   }
 
   @Test
@@ -194,9 +223,12 @@ class UsageEstimationTest {
     ResponseObserver observer = ProtocolAdapter.forProtocol(protocol).observer(operation, contentType, null, facts);
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     for (int i = 0; i < bytes.length; i += pieceSize) {
-      observer.onBody(Unpooled.wrappedBuffer(bytes, i, Math.min(pieceSize, bytes.length - i)));
+      if (bytes.length - i <= pieceSize) {
+        observer.onLastBody(Unpooled.wrappedBuffer(bytes, i, bytes.length - i)); // as the exchange delivers it
+      } else {
+        observer.onBody(Unpooled.wrappedBuffer(bytes, i, pieceSize));
+      }
     }
-    observer.onEnd();
     return facts;
   }
 }

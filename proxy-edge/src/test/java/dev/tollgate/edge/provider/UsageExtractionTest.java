@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class UsageExtractionTest {
 
@@ -24,14 +26,21 @@ class UsageExtractionTest {
   private ResponseFacts read(String protocol, String operation, String contentType, String encoding, byte[] body, int pieceSize) {
     ResponseFacts facts = new ResponseFacts(() -> now++);
     ResponseObserver observer = ProtocolAdapter.forProtocol(protocol).observer(operation, contentType, encoding, facts);
+    // As the exchange delivers a body: the last chunk with the end (a body in one chunk is read whole).
     for (int i = 0; i < body.length; i += pieceSize) {
       ByteBuf chunk = Unpooled.wrappedBuffer(body, i, Math.min(pieceSize, body.length - i));
       int readerIndex = chunk.readerIndex();
-      observer.onBody(chunk);
+      if (body.length - i <= pieceSize) {
+        observer.onLastBody(chunk);
+      } else {
+        observer.onBody(chunk);
+      }
       assertThat(chunk.readerIndex()).isEqualTo(readerIndex);
       assertThat(chunk.refCnt()).isEqualTo(1);
     }
-    observer.onEnd();
+    if (body.length == 0) {
+      observer.onEnd();
+    }
     return facts;
   }
 
@@ -45,9 +54,10 @@ class UsageExtractionTest {
        "service_tier":"default","system_fingerprint":"fp_x"}
       """;
 
-  @Test
-  void readsOpenAiChatUsageFromANonStreamBodyFedOneByteAtATime() {
-    ResponseFacts facts = read("openai", "chat", JSON, CHAT_BODY, 1);
+  @ParameterizedTest
+  @ValueSource(ints = {1, 100, Integer.MAX_VALUE})
+  void readsOpenAiChatUsageFromANonStreamBodyFedInPiecesOrWhole(int piece) {
+    ResponseFacts facts = read("openai", "chat", JSON, CHAT_BODY, piece);
 
     assertThat(facts.usageReported()).isTrue();
     assertThat(facts.inputTokens()).isEqualTo(2006);
@@ -211,8 +221,9 @@ class UsageExtractionTest {
     assertThat(read("openai", "responses", SSE, stream, 2).errorType()).isEqualTo("server_error");
   }
 
-  @Test
-  void normalisesAnthropicNonStreamUsageToAllPromptTokens() {
+  @ParameterizedTest
+  @ValueSource(ints = {1, Integer.MAX_VALUE})
+  void normalisesAnthropicNonStreamUsageToAllPromptTokens(int piece) {
     String body = """
         {"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929",
          "content":[{"type":"text","text":"Hi"}],"stop_reason":"end_turn","stop_sequence":null,
@@ -221,7 +232,7 @@ class UsageExtractionTest {
           "output_tokens":300,"server_tool_use":{"web_search_requests":0},"service_tier":"standard"}}
         """;
 
-    ResponseFacts facts = read("anthropic", "messages", JSON, body, 1);
+    ResponseFacts facts = read("anthropic", "messages", JSON, body, piece);
 
     assertThat(facts.inputTokens()).isEqualTo(12 + 1500 + 2048);
     assertThat(facts.cacheReadInputTokens()).isEqualTo(2048);
@@ -331,19 +342,21 @@ class UsageExtractionTest {
     assertThat(anthropic.outputTokens()).isEqualTo(2);
   }
 
-  @Test
-  void readsGeminiUsageFromAJsonArrayStream() {
+  @ParameterizedTest
+  @ValueSource(ints = {2, Integer.MAX_VALUE})
+  void readsGeminiUsageFromAJsonArrayStream(int piece) {
     String body = "[{\"usageMetadata\":{\"promptTokenCount\":3}},{\"usageMetadata\":{\"promptTokenCount\":3,\"candidatesTokenCount\":4}}]";
 
-    ResponseFacts facts = read("gemini", "generate_content", JSON, body, 2);
+    ResponseFacts facts = read("gemini", "generate_content", JSON, body, piece);
 
     assertThat(facts.inputTokens()).isEqualTo(3);
     assertThat(facts.outputTokens()).isEqualTo(4);
   }
 
-  @Test
-  void leavesUsageUnknownForMalformedJson() {
-    ResponseFacts facts = read("openai", "chat", JSON, "{\"id\":\"x\",\"usage\":{\"prompt_tokens\":nope}}", 3);
+  @ParameterizedTest
+  @ValueSource(ints = {3, Integer.MAX_VALUE})
+  void leavesUsageUnknownForMalformedJson(int piece) {
+    ResponseFacts facts = read("openai", "chat", JSON, "{\"id\":\"x\",\"usage\":{\"prompt_tokens\":nope}}", piece);
 
     assertThat(facts.responseId()).isEqualTo("x");
     assertThat(facts.inputTokens()).isZero();
