@@ -43,7 +43,7 @@ public final class ResponseFacts {
     this.estimator = estimator;
   }
 
-  /** Holds a generated text value for a possible estimate (a no-op once usage was reported). */
+  /** Holds a generated text value for a possible estimate (a no-op once usage was reported, or while holding is off). */
   void estimateOutput(JsonParser p) throws IOException {
     if (estimator != null && holdOutput) {
       estimator.output(p);
