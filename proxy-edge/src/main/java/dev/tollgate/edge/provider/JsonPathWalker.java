@@ -129,17 +129,22 @@ final class JsonPathWalker {
    * than the non-blocking one (about a fifth, for a chat call's bodies).
    */
   void feedLast(ByteBuf chunk) {
-    int length = chunk.readableBytes();
-    if (feeding != null || failed || length == 0) {
+    if (!readsWhole(chunk)) {
       feed(chunk);
       endFeed();
       return;
     }
+    int length = chunk.readableBytes();
     boolean walked = chunk.hasArray()
         ? walkDocument(chunk.array(), chunk.arrayOffset() + chunk.readerIndex(), length)
         : walkDocument(scratchCopy(chunk), 0, length);
     ended = walked;
     failed = !walked;
+  }
+
+  /** True when {@link #feedLast} given {@code chunk} would walk it as the whole document: nothing was fed before. */
+  boolean readsWhole(ByteBuf chunk) {
+    return feeding == null && !failed && chunk.isReadable();
   }
 
   /** The incrementally fed document ended. */

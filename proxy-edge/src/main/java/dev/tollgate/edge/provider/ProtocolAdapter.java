@@ -234,7 +234,6 @@ public abstract class ProtocolAdapter {
     private final String operation;
     private final ResponseFacts facts;
     private final JsonPathWalker walker;
-    private boolean fed;
 
     JsonBodyObserver(ProtocolAdapter adapter, String operation, ResponseFacts facts) {
       this.adapter = adapter;
@@ -245,7 +244,6 @@ public abstract class ProtocolAdapter {
 
     @Override
     public void onBody(ByteBuf chunk) {
-      fed |= chunk.isReadable();
       walker.feed(chunk);
     }
 
@@ -256,7 +254,7 @@ public abstract class ProtocolAdapter {
 
     @Override
     public void onLastBody(ByteBuf chunk) {
-      if (fed || !chunk.isReadable() || !facts.holdsOutput()) {
+      if (!walker.readsWhole(chunk) || !facts.holdsOutput()) {
         walker.feedLast(chunk);
         return;
       }
