@@ -49,7 +49,7 @@ public final class KafkaEventPublisher implements EventPublisher {
   /** Sends unacknowledged this long mean the broker is gone; a healthy broker acks in milliseconds. */
   static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(2);
   private static final int DRAIN_BATCH = 256;
-  private static final long POLL_MILLIS = 5;
+  private static final long POLL_MILLIS = 20;
 
   private final String topic;
   private final EdgeMetrics metrics;
@@ -132,8 +132,10 @@ public final class KafkaEventPublisher implements EventPublisher {
       checkStalled();
       if (queue.drainTo(batch, DRAIN_BATCH) == 0) {
         // Polled, not woken per event: an offer then never has a thread to unpark, so the event
-        // loops make no extra system call and no extra context switch per call. The pause is far
-        // below the producer's linger.
+        // loops make no extra system call and no extra context switch per call. The pause is a
+        // fifth of the producer's linger. Each wake-up costs tens of microseconds of CPU on a
+        // shared core (~45 µs measured on a 2-core VM); at 5 ms an idle edge spent ~9 ms of CPU a
+        // second polling, at 20 ms ~3 ms.
         try {
           Thread.sleep(POLL_MILLIS);
         } catch (InterruptedException e) {
