@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.tollgate.edge.provider.Bodies;
 import dev.tollgate.edge.provider.RequestBodySniffer;
 import dev.tollgate.edge.provider.StreamUsageInjection;
-import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -60,10 +60,7 @@ final class RequestBodyFuzzTest {
 
   private static Sniffed sniff(List<byte[]> chunks) {
     RequestBodySniffer sniffer = new RequestBodySniffer();
-    for (byte[] chunk : chunks) {
-      sniffer.onBody(Unpooled.wrappedBuffer(chunk));
-    }
-    sniffer.onEnd();
+    Bodies.deliver(Bodies.wrapped(chunks), sniffer::onBody, sniffer::onLastBody);
     return new Sniffed(sniffer.model(), sniffer.stream(), sniffer.serviceTier());
   }
 

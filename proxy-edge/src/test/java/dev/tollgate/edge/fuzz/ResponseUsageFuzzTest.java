@@ -3,10 +3,10 @@ package dev.tollgate.edge.fuzz;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.tollgate.edge.provider.Bodies;
 import dev.tollgate.edge.provider.ProtocolAdapter;
 import dev.tollgate.edge.provider.ResponseFacts;
 import dev.tollgate.edge.provider.ResponseObserver;
-import io.netty.buffer.Unpooled;
 import java.util.Arrays;
 import java.util.List;
 
@@ -57,10 +57,7 @@ final class ResponseUsageFuzzTest {
   private static Snapshot observe(String[] target, String contentType, List<byte[]> chunks) {
     ResponseFacts facts = new ResponseFacts(() -> 42L);
     ResponseObserver observer = ProtocolAdapter.forProtocol(target[0]).observer(target[1], contentType, null, facts);
-    for (byte[] chunk : chunks) {
-      observer.onBody(Unpooled.wrappedBuffer(chunk));
-    }
-    observer.onEnd();
+    Bodies.deliver(Bodies.wrapped(chunks), observer::onBody, observer::onLastBody);
     return new Snapshot(facts.usageReported(), facts.inputTokens(), facts.cacheReadInputTokens(),
         facts.cacheWriteInputTokens(), facts.cacheWrite1hInputTokens(), facts.outputTokens(), facts.reasoningTokens(),
         facts.responseModel(), facts.responseId(), List.copyOf(facts.finishReasons()), facts.errorType(),

@@ -209,11 +209,7 @@ class UsageEstimationTest {
   private static UsageEstimator sniff(String protocol, String body, int pieceSize, HeldTextBudget budget) {
     UsageEstimator estimator = new UsageEstimator(protocol, budget);
     RequestBodySniffer sniffer = new RequestBodySniffer(estimator);
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    for (int i = 0; i < bytes.length; i += pieceSize) {
-      sniffer.onBody(Unpooled.wrappedBuffer(bytes, i, Math.min(pieceSize, bytes.length - i)));
-    }
-    sniffer.onEnd();
+    Bodies.deliver(Bodies.pieces(body.getBytes(StandardCharsets.UTF_8), pieceSize), sniffer::onBody, sniffer::onLastBody);
     return estimator;
   }
 
@@ -221,14 +217,7 @@ class UsageEstimationTest {
                                        UsageEstimator estimator, int pieceSize) {
     ResponseFacts facts = new ResponseFacts(() -> 1L, estimator);
     ResponseObserver observer = ProtocolAdapter.forProtocol(protocol).observer(operation, contentType, null, facts);
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    for (int i = 0; i < bytes.length; i += pieceSize) {
-      if (bytes.length - i <= pieceSize) {
-        observer.onLastBody(Unpooled.wrappedBuffer(bytes, i, bytes.length - i)); // as the exchange delivers it
-      } else {
-        observer.onBody(Unpooled.wrappedBuffer(bytes, i, pieceSize));
-      }
-    }
+    Bodies.deliver(Bodies.pieces(body.getBytes(StandardCharsets.UTF_8), pieceSize), observer::onBody, observer::onLastBody);
     return facts;
   }
 }

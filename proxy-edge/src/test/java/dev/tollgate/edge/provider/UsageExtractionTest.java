@@ -3,10 +3,10 @@ package dev.tollgate.edge.provider;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,22 +26,18 @@ class UsageExtractionTest {
   private ResponseFacts read(String protocol, String operation, String contentType, String encoding, byte[] body, int pieceSize) {
     ResponseFacts facts = new ResponseFacts(() -> now++);
     ResponseObserver observer = ProtocolAdapter.forProtocol(protocol).observer(operation, contentType, encoding, facts);
-    // As the exchange delivers a body: the last chunk with the end (a body in one chunk is read whole).
-    for (int i = 0; i < body.length; i += pieceSize) {
-      ByteBuf chunk = Unpooled.wrappedBuffer(body, i, Math.min(pieceSize, body.length - i));
+    Bodies.deliver(Bodies.pieces(body, pieceSize), untouched(observer::onBody), untouched(observer::onLastBody));
+    return facts;
+  }
+
+  /** Reads a chunk and checks the reader left it as it was: the chunk itself is forwarded. */
+  private static Consumer<ByteBuf> untouched(Consumer<ByteBuf> read) {
+    return chunk -> {
       int readerIndex = chunk.readerIndex();
-      if (body.length - i <= pieceSize) {
-        observer.onLastBody(chunk);
-      } else {
-        observer.onBody(chunk);
-      }
+      read.accept(chunk);
       assertThat(chunk.readerIndex()).isEqualTo(readerIndex);
       assertThat(chunk.refCnt()).isEqualTo(1);
-    }
-    if (body.length == 0) {
-      observer.onEnd();
-    }
-    return facts;
+    };
   }
 
   private static final String CHAT_BODY = """
