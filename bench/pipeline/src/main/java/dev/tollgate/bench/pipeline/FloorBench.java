@@ -188,8 +188,8 @@ public final class FloorBench {
         + " finish_reasons, outcome, ttft_us, duration_us, input_tokens, cache_read_input_tokens, output_tokens,"
         + " usage_source, team, user, key_fingerprint, tag_keys, tag_values, cost_nanos, pricing_status,"
         + " price_ref, ingested_at, version)"
-        + " SELECT concat('00000009-', substring(h, 2, 4), '-4', substring(h, 6, 3), '-8', substring(h, 9, 3), '-',"
-        + " substring(h, 12, 5), substring(h2, 2, 7)), concat('tenant-', toString(n % 3)),"
+        + " SELECT concat(substring(hi, 1, 8), '-', substring(hi, 9, 4), '-', substring(hi, 13, 4), '-',"
+        + " substring(lo, 1, 4), '-', substring(lo, 5, 12)), concat('tenant-', toString(n % 3)),"
         + " toDateTime(1795000000 + intDiv(n, 100000), 'UTC'), toInt64(1795000000000000 + n * 10), 'openai',"
         + " 'openai', 'chat', 'POST', '/v1/chat/completions', m, m, m, 0, 200, ['stop'], 'ok',"
         + " toInt64(150000 + n % 1000), toInt64(800000), toInt64(200 + n % 3000),"
@@ -197,11 +197,14 @@ public final class FloorBench {
         + " concat('team-', toString(n % 20)), concat('user-', toString(n % 500)), concat('fp-', toString(n % 50)),"
         + " ['feature'], [concat('f', toString(n % 10))], toInt64(n % 100000 * 7), 'priced',"
         + " 'openai/gpt-4o-mini@2024-07-18', now(), toUInt64(1)"
-        // Random-looking ids like PipelineBench's: the top bit set so hex() gives all 16 digits.
-        + " FROM (SELECT number + " + offset + " AS n, ['gpt-4o-mini', 'gpt-4.1', 'claude-sonnet-4-5-20250929',"
-        + " 'gemini-2.5-pro'][(number + " + offset + ") % 4 + 1] AS m,"
-        + " lower(hex(bitOr(sipHash64(n), toUInt64(9223372036854775808)))) AS h,"
-        + " lower(hex(bitOr(sipHash64(n + 1000000000000), toUInt64(9223372036854775808)))) AS h2"
-        + " FROM numbers(" + rows + "))";
+        // Ids as PipelineBench.eventId makes them (ID_STREAMS edge threads, each a prefix and a
+        // counter), with its layout: hex() drops leading zero bytes, so the prefix's are put back.
+        + " FROM (SELECT n, m, concat('000000', lower(hex(bitOr(bitShiftLeft(toUInt64(9), 32),"
+        + " bitOr(bitAnd(sipHash64(s), toUInt64(4294905855)), toUInt64(16384)))))) AS hi,"
+        + " lower(hex(bitOr(bitAnd(sipHash64(s + 1000000000000) + intDiv(n, " + PipelineBench.ID_STREAMS + "),"
+        + " toUInt64(4611686018427387903)), toUInt64(9223372036854775808)))) AS lo"
+        + " FROM (SELECT number + " + offset + " AS n, n % " + PipelineBench.ID_STREAMS + " AS s,"
+        + " ['gpt-4o-mini', 'gpt-4.1', 'claude-sonnet-4-5-20250929', 'gemini-2.5-pro'][n % 4 + 1] AS m"
+        + " FROM numbers(" + rows + ")))";
   }
 }

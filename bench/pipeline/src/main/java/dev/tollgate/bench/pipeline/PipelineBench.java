@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -84,17 +85,24 @@ public final class PipelineBench {
   private PipelineBench() {}
 
   /**
-   * A random-looking version-4 UUID, as the edge makes them, but reproducible and tagged with its
-   * phase: {@code 0000000p-xxxx-4xxx-8xxx-xxxxxxxxxxxx}, the x's a mix of {@code i}. Random ids are
-   * what ClickHouse sorts and the job's state stores in production (sequential ones compress and
-   * sort far better than real ones).
+   * How many edge threads the bench's ids come from: each event-loop thread of each edge replica
+   * draws its own id prefix (see the edge's {@code EventIds}).
+   */
+  static final int ID_STREAMS = Integer.parseInt(env("ID_STREAMS", "64"));
+
+  /**
+   * An event id as the edge makes them, reproducible and tagged with its phase: version-4 UUIDs
+   * whose high 64 bits are a random prefix per edge thread and whose low 62 bits count that
+   * thread's calls from a random start. Event {@code i} comes from thread {@code i % ID_STREAMS},
+   * as its {@code (i / ID_STREAMS)}-th call. The phase is the prefix's first 32 bits
+   * ({@code 0000000p-xxxx-4xxx-…}), so each phase's rows can be counted apart.
    */
   static String eventId(int phase, int i) {
-    long a = mix(((long) phase << 32) | (i & 0xffffffffL));
-    long b = mix(a);
-    String hex = String.format("%016x%016x", a, b);
-    return phasePrefix(phase) + hex.substring(0, 4) + "-4" + hex.substring(4, 7) + "-8" + hex.substring(7, 10)
-        + "-" + hex.substring(10, 22);
+    int stream = Integer.remainderUnsigned(i, ID_STREAMS);
+    long seed = mix(((long) phase << 32) | stream);
+    long most = ((long) phase << 32) | (seed & 0xFFFF0FFFL) | 0x4000L;
+    long least = ((mix(seed) + Integer.divideUnsigned(i, ID_STREAMS)) & 0x3FFFFFFFFFFFFFFFL) | (0x8000L << 48);
+    return new UUID(most, least).toString();
   }
 
   /** SplitMix64's finaliser: a bijection that spreads every input bit over the output. */
