@@ -4,7 +4,6 @@ import com.clickhouse.client.api.Client;
 import dev.tollgate.clickhouse.ClickHouseClients;
 import dev.tollgate.clickhouse.ClickHouseServer;
 import dev.tollgate.clickhouse.Migrations;
-import dev.tollgate.event.serde.InvocationEventCodec;
 import dev.tollgate.job.functions.EventDecoder;
 import dev.tollgate.job.row.Invocation;
 import dev.tollgate.job.workflow.InvocationSerializer;
@@ -23,7 +22,6 @@ import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
@@ -70,8 +68,7 @@ public final class FloorBench {
       try (KafkaProducer<byte[], byte[]> producer = PipelineBench.producer(kafka.bootstrapServers())) {
         long eventTime = PipelineBench.nowUs();
         for (int i = 0; i < events; i++) {
-          producer.send(new ProducerRecord<>(TOPIC, InvocationEventCodec.encode(
-              PipelineBench.event(PipelineBench.eventId(FLOOR, i), i, eventTime + i))));
+          producer.send(PipelineBench.record(PipelineBench.eventId(FLOOR, i), i, eventTime + i));
         }
         producer.flush();
       }

@@ -11,6 +11,7 @@ import dev.tollgate.job.AttributionJob;
 import dev.tollgate.job.config.AttributionConfig;
 import dev.tollgate.kafka.KafkaBroker;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -213,8 +214,8 @@ public final class PipelineBench {
       throws InterruptedException {
     long t0 = System.nanoTime();
     int events = Math.max(1, warmUpEvents);
-    for (byte[] record : encode(WARM_UP, events, nowUs())) {
-      producer.send(new ProducerRecord<>(TOPIC, record));
+    for (ProducerRecord<byte[], byte[]> record : encode(WARM_UP, events, nowUs())) {
+      producer.send(record);
     }
     producer.flush();
     awaitQuery(ch, ROWS, events, Duration.ofMinutes(5));
@@ -224,25 +225,32 @@ public final class PipelineBench {
   }
 
   /**
-   * The single-object encodings of a phase's events, made before its clock starts: the producer
-   * stands in for the edges, which run elsewhere, so only sending them shares the cores with the job.
+   * A phase's records, made before its clock starts: the producer stands in for the edges, which
+   * run elsewhere, so only sending them shares the cores with the job.
    */
-  private static byte[][] encode(int phase, int events, long eventTimeUs) {
-    byte[][] records = new byte[events][];
+  @SuppressWarnings("unchecked")
+  private static ProducerRecord<byte[], byte[]>[] encode(int phase, int events, long eventTimeUs) {
+    ProducerRecord<byte[], byte[]>[] records = new ProducerRecord[events];
     for (int i = 0; i < events; i++) {
-      records[i] = InvocationEventCodec.encode(event(eventId(phase, i), i, eventTimeUs + i));
+      records[i] = record(eventId(phase, i), i, eventTimeUs + i);
     }
     return records;
+  }
+
+  /** An event's record as the edges send it: keyed by its id's UTF-8 bytes, the Avro encoding as value. */
+  static ProducerRecord<byte[], byte[]> record(String id, int i, long eventTimeUs) {
+    return new ProducerRecord<>(TOPIC, id.getBytes(StandardCharsets.UTF_8),
+        InvocationEventCodec.encode(event(id, i, eventTimeUs)));
   }
 
   private static void throughput(KafkaProducer<byte[], byte[]> producer, Client ch, int events,
       Map<String, String> results) throws InterruptedException {
     long base = ClickHouseClients.queryLong(ch, ROWS);
     long baseRollup = ClickHouseClients.queryLong(ch, "SELECT sum(requests) FROM spend_hourly_batches FINAL");
-    byte[][] records = encode(THROUGHPUT, events, nowUs());
+    ProducerRecord<byte[], byte[]>[] records = encode(THROUGHPUT, events, nowUs());
     long t0 = System.nanoTime();
-    for (byte[] record : records) {
-      producer.send(new ProducerRecord<>(TOPIC, record));
+    for (ProducerRecord<byte[], byte[]> record : records) {
+      producer.send(record);
     }
     producer.flush();
     long produced = System.nanoTime();
@@ -275,10 +283,10 @@ public final class PipelineBench {
     Restarter restarter = stopper.stop();
     long base = ClickHouseClients.queryLong(ch, ROWS);
     long baseRollup = ClickHouseClients.queryLong(ch, "SELECT sum(requests) FROM spend_hourly_batches FINAL");
-    byte[][] records = encode(BACKLOG, events, nowUs());
+    ProducerRecord<byte[], byte[]>[] records = encode(BACKLOG, events, nowUs());
     long p0 = System.nanoTime();
-    for (byte[] record : records) {
-      producer.send(new ProducerRecord<>(TOPIC, record));
+    for (ProducerRecord<byte[], byte[]> record : records) {
+      producer.send(record);
     }
     producer.flush();
     double produceSeconds = (System.nanoTime() - p0) / 1e9;
@@ -342,7 +350,7 @@ public final class PipelineBench {
       if (i % 100 == 0) {
         pending.put(id, eventTimeUs);
       }
-      producer.send(new ProducerRecord<>(TOPIC, InvocationEventCodec.encode(event(id, i, eventTimeUs))));
+      producer.send(record(id, i, eventTimeUs));
     }
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (!pending.isEmpty() && System.nanoTime() < deadline) {
