@@ -89,7 +89,7 @@ public final class PipelineBench {
    * How many edge threads the bench's ids come from: each event-loop thread of each edge replica
    * draws its own id prefix (see the edge's {@code EventIds}).
    */
-  static final int ID_STREAMS = Integer.parseInt(env("ID_STREAMS", "64"));
+  static final int ID_STREAMS = idStreams();
 
   /**
    * An event id as the edge makes them, reproducible and tagged with its phase: version-4 UUIDs
@@ -104,6 +104,14 @@ public final class PipelineBench {
     long most = ((long) phase << 32) | (seed & 0xFFFF0FFFL) | 0x4000L;
     long least = ((mix(seed) + Integer.divideUnsigned(i, ID_STREAMS)) & 0x3FFFFFFFFFFFFFFFL) | (0x8000L << 48);
     return new UUID(most, least).toString();
+  }
+
+  private static int idStreams() {
+    int streams = Integer.parseInt(env("ID_STREAMS", "64"));
+    if (streams < 1) {
+      throw new IllegalArgumentException("ID_STREAMS must be at least 1, was " + streams);
+    }
+    return streams;
   }
 
   /** SplitMix64's finaliser: a bijection that spreads every input bit over the output. */
