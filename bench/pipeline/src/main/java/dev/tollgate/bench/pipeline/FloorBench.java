@@ -196,7 +196,7 @@ public final class FloorBench {
         + " 'openai/gpt-4o-mini@2024-07-18', now(), toUInt64(1)"
         // Ids as PipelineBench.eventId makes them (ID_STREAMS edge threads, each a prefix and a
         // counter), with its layout: hex() drops leading zero bytes, so the prefix's are put back.
-        + " FROM (SELECT n, m, concat('000000', lower(hex(bitOr(bitShiftLeft(toUInt64(9), 32),"
+        + " FROM (SELECT n, m, concat('000000', lower(hex(bitOr(bitShiftLeft(toUInt64(" + FLOOR + "), 32),"
         + " bitOr(bitAnd(sipHash64(s), toUInt64(4294905855)), toUInt64(16384)))))) AS hi,"
         + " lower(hex(bitOr(bitAnd(sipHash64(s + 1000000000000) + intDiv(n, " + PipelineBench.ID_STREAMS + "),"
         + " toUInt64(4611686018427387903)), toUInt64(9223372036854775808)))) AS lo"
