@@ -63,7 +63,7 @@ public final class AttributionConfig implements Serializable {
     checkpointDir = r.string("job.checkpoint_dir", r.dataDir().resolve("flink").resolve("checkpoints").toString());
     priceCatalog = r.string("job.price_catalog", "");
     dedupTtl = r.duration("job.dedup_ttl", Duration.ofHours(24));
-    stateBackend = r.oneOf("job.state_backend", STATE_BACKEND_ROCKSDB,
+    stateBackend = r.oneOf("job.state_backend", STATE_BACKEND_HASHMAP,
         Set.of(STATE_BACKEND_ROCKSDB, STATE_BACKEND_HASHMAP));
     // ClickHouse's cost per row falls with the insert's size (merges): 12.7 us at 10,000 rows, 4.8
     // at 25,000, 2.3 at 100,000 (bench/pipeline/run floor); the delay bounds freshness.

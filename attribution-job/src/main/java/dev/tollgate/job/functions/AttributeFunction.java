@@ -1,19 +1,21 @@
 package dev.tollgate.job.functions;
 
+import dev.tollgate.event.serde.InvocationEventCodec;
 import dev.tollgate.job.identity.DirectoryEntry;
 import dev.tollgate.job.identity.IdentityResolver;
 import dev.tollgate.job.pricing.PriceCatalog;
 import dev.tollgate.job.row.DeadLetter;
 import dev.tollgate.job.row.Invocation;
 import dev.tollgate.job.row.TableUpdate;
+import dev.tollgate.job.workflow.EventIdKey;
+import dev.tollgate.job.workflow.SeenSequences;
+import dev.tollgate.job.workflow.SeenSequencesSerializer;
 import java.time.Duration;
 import java.util.Objects;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
@@ -22,7 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Attributes each event record, keyed by event id, in one operator: drops a repeated event id,
+ * Attributes each event record, keyed by its event id's dedup lane, in one operator: drops a repeated event id,
  * decodes the record, attaches identity from the key directory and prices the usage with the price
  * overrides. The steps share one operator so that a record crosses one network exchange (the
  * keyBy) to get here, not several: a broadcast-connected operator cannot be chained, so separate
@@ -31,9 +33,13 @@ import org.slf4j.LoggerFactory;
  * here once, which spares serializing every decoded row for the exchange and reading it back.
  *
  * <ul>
- *   <li>Dedup (keyed state {@value #SEEN_STATE}): a duplicate event_id within the TTL is dropped
- *       and counted, without being decoded; the first one passes. The TTL (processing time, from
- *       the first sighting) bounds the state; an event repeated after it passes again, and the
+ *   <li>Dedup (keyed state {@value #SEEN_STATE}): a repeated event id is dropped and counted,
+ *       without being decoded; the first one passes. Records are keyed by their id's dedup lane
+ *       ({@link EventIdKey}): the state of a lane is the set of sequence numbers seen in it, as
+ *       ranges ({@link SeenSequences}), so an edge thread's ids cost {@value EventIdKey#LANES}
+ *       small entries, however many there are. The TTL (processing time, from the lane's last new
+ *       id) bounds the state: a lane forgets its ids once none came for the TTL (a processing-time
+ *       timer per lane clears it), and an event repeated after that passes again; the
  *       ReplacingMergeTree keyed by event_id still collapses it in ClickHouse.
  *   <li>Decode ({@link EventDecoder}): a record that is not a valid event goes to the
  *       {@link #DEAD_LETTERS} side output with the reason, is counted and is not remembered.
@@ -57,7 +63,7 @@ public final class AttributeFunction
   private static final long serialVersionUID = 1L;
   private static final Logger log = LoggerFactory.getLogger(AttributeFunction.class);
 
-  static final String SEEN_STATE = "seen-event-id";
+  static final String SEEN_STATE = "seen-event-ids";
 
   /** Records that failed to decode, with the reason. */
   public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
@@ -67,11 +73,11 @@ public final class AttributeFunction
   /** Price-override broadcast state: model -> catalog entry (JSON). */
   public static final MapStateDescriptor<String, String> PRICE_OVERRIDES = PriceTable.DESCRIPTOR;
 
-  private final Duration dedupTtl;
+  private final long ttlMillis;
   private final String catalogFile;
   private final String defaultTenant;
 
-  private transient ValueState<Boolean> seen;
+  private transient ValueState<SeenSequences> seen;
   private transient Counter duplicates;
   private transient EventDecoder decoder;
   private transient DirectoryTable directory;
@@ -83,30 +89,18 @@ public final class AttributeFunction
    * {@code edge.default_tenant}, read as "not explicit".
    */
   public AttributeFunction(Duration dedupTtl, String catalogFile, String defaultTenant) {
-    this.dedupTtl = Objects.requireNonNull(dedupTtl, "dedupTtl");
+    this.ttlMillis = Objects.requireNonNull(dedupTtl, "dedupTtl").toMillis();
     this.catalogFile = catalogFile == null ? "" : catalogFile;
     this.defaultTenant = Objects.requireNonNull(defaultTenant, "defaultTenant");
   }
 
   @Override
   public void open(OpenContext openContext) {
-    StateTtlConfig ttlConfig = StateTtlConfig.newBuilder(dedupTtl)
-        .updateTtlOnCreateAndWrite()
-        .neverReturnExpired()
-        // Heap backend: on every record and on each of its two state accesses, look at three more
-        // slots of the state table (nine per record), so expired ids are swept while records
-        // flow. A table is at least 3/8 full, so a sweep takes at most 0.3 records per id held:
-        // at a steady rate, expired ids stay below ~0.43 of the live ones. Each slot looked at
-        // costs a cache miss or two; at ten per access (30 per record) this sweep was most of
-        // the operator's time. Full snapshots drop expired ids too.
-        .cleanupIncrementally(3, true)
-        .cleanupFullSnapshot()
-        // RocksDB backend: expired ids are dropped when compaction rewrites them (the current
-        // time is read once per 1,000 entries compacted).
-        .cleanupInRocksdbCompactFilter(1_000)
-        .build();
-    ValueStateDescriptor<Boolean> descriptor = new ValueStateDescriptor<>(SEEN_STATE, Types.BOOLEAN);
-    descriptor.enableTimeToLive(ttlConfig);
+    // Expiry is the operator's own (a timer per lane, see onTimer), not Flink's state TTL: the
+    // TTL's wrappers and its incremental sweep, run at every state access, cost a fifth of this
+    // operator's time, to expire a few thousand lanes a day.
+    ValueStateDescriptor<SeenSequences> descriptor =
+        new ValueStateDescriptor<>(SEEN_STATE, SeenSequencesSerializer.TYPE);
     seen = getRuntimeContext().getState(descriptor);
 
     var metrics = getRuntimeContext().getMetricGroup().addGroup("tollgate");
@@ -122,7 +116,16 @@ public final class AttributeFunction
 
   @Override
   public void processElement(byte[] record, ReadOnlyContext ctx, Collector<Invocation> out) throws Exception {
-    if (seen.value() != null) {
+    long now = ctx.currentProcessingTime();
+    SeenSequences lane = seen.value();
+    if (lane != null && now - lane.lastAdded() >= ttlMillis) {
+      // Expired, and its timer is due (after a restore, timers fire as they can): start over. That
+      // timer will find the new ids and look again later.
+      lane = new SeenSequences();
+    }
+    String id = InvocationEventCodec.eventId(record);
+    long sequence = id == null ? 0 : EventIdKey.sequence(id);
+    if (lane != null && lane.contains(sequence)) {
       duplicates.inc();
       return;
     }
@@ -130,11 +133,32 @@ public final class AttributeFunction
     if (row == null) {
       return;
     }
-    seen.update(Boolean.TRUE);
+    if (lane == null) {
+      lane = new SeenSequences();
+      ctx.timerService().registerProcessingTimeTimer(now + ttlMillis);
+    }
+    // Changed in place: the heap backend handed out a copy if a snapshot still holds this value.
+    lane.add(sequence, now);
+    seen.update(lane);
     directory.readFrom(ctx.getBroadcastState(DIRECTORY));
     resolver.enrich(row);
     prices.price(row, ctx.getBroadcastState(PRICE_OVERRIDES));
     out.collect(row);
+  }
+
+  /** Clears the lane once no new id came for the TTL; otherwise looks again when it would expire. */
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<Invocation> out) throws Exception {
+    SeenSequences lane = seen.value();
+    if (lane == null) {
+      return;
+    }
+    long expires = lane.lastAdded() + ttlMillis;
+    if (expires <= timestamp) {
+      seen.clear();
+    } else {
+      ctx.timerService().registerProcessingTimeTimer(expires);
+    }
   }
 
   @Override

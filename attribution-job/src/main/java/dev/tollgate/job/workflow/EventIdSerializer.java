@@ -10,11 +10,11 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * Serializes event ids, the key of the job's keyed state, compactly: an id in the edge's form (a
- * canonical lower-case UUID, 36 characters) as a marker byte and its 128 bits, anything else as a
- * marker byte, a length and its UTF-8 bytes; each written in one call. Every checkpoint of the heap
- * state backend writes every remembered id, and Flink's own string serializer writes one byte per
- * call, which made key writing most of the checkpoints' cost.
+ * Serializes event ids compactly: an id in the edge's form (a canonical lower-case UUID, 36
+ * characters) as a marker byte and its 128 bits, anything else as a marker byte, a length and its
+ * UTF-8 bytes; each written in one call. The sink's pending batches hold every id they wrote and
+ * are checkpointed at every checkpoint; Flink's own string serializer writes one byte per call.
+ * The dedup state's keys ({@link EventIdKey}) are strings too and take the text form.
  *
  * <p>Invariant: {@code deserialize(serialize(id)).equals(id)} for every string: only a string equal
  * to the canonical form of the UUID it encodes takes the 16-byte form, so nothing is normalised and
@@ -152,7 +152,7 @@ public final class EventIdSerializer extends TypeSerializerSingleton<String> {
   }
 
   /** Hex digit value of a lower-case hex character, -1 for any other byte. */
-  private static final int[] NIBBLE = new int[256];
+  static final int[] NIBBLE = new int[256];
 
   static {
     Arrays.fill(NIBBLE, -1);

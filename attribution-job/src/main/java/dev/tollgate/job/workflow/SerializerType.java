@@ -7,7 +7,8 @@ import org.apache.flink.api.common.typeutils.TypeSerializer;
 
 /**
  * A Flink type that is one opaque value written by a serializer of the job's own: the event-id
- * key ({@link EventIdKey#TYPE}) and the invocation rows ({@link InvocationSerializer#TYPE}).
+ * key ({@link EventIdKey#TYPE}), the invocation rows ({@link InvocationSerializer#TYPE}) and the
+ * dedup state's values ({@link SeenSequencesSerializer#TYPE}).
  *
  * <p>Immutable and thread-safe.
  */

@@ -19,7 +19,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * The attribution dataflow, independent of where records come from and go to: event records keyed
- * by event id -> attribute (dedup, decode with bad records to the dead-letter output, identity from
+ * by their event id's dedup lane ({@link EventIdKey}) -> attribute (dedup, decode with bad records to the dead-letter output, identity from
  * the directory, price with the overrides; both tables broadcast on one stream). A record crosses
  * one exchange (the keyBy), as the bytes it arrived in; {@code AttributionJob} chains the
  * ClickHouse sink to the attribute operator. Tests pass their own sources and sinks;
@@ -36,7 +36,7 @@ public final class Workflow {
   public static final String UID_TAG_DIRECTORY = "tag-directory";
   public static final String UID_TAG_PRICES = "tag-prices";
   /**
-   * Dedup, decode, identity and pricing in one keyed broadcast operator (state: {@code seen-event-id},
+   * Dedup, decode, identity and pricing in one keyed broadcast operator (state: {@code seen-event-ids},
    * {@code directory}, {@code price-overrides}). It replaced the earlier graph's operators
    * {@code dedup}, {@code enrich} and {@code price}: a savepoint of that graph does not restore into
    * it (docs/operations.md, "Upgrades"). Decoding moved into it from the stateless {@code decode}

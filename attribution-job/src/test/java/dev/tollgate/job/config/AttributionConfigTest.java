@@ -29,7 +29,7 @@ class AttributionConfigTest {
     assertThat(config.parallelism()).isEqualTo(1);
     assertThat(config.priceCatalog()).isEmpty();
     assertThat(config.checkpointUri()).startsWith("file:/").endsWith("/attribution-job/.tollgate/flink/checkpoints");
-    assertThat(config.stateBackend()).isEqualTo("rocksdb");
+    assertThat(config.stateBackend()).isEqualTo("hashmap");
   }
 
   @Test

@@ -7,6 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tollgate.job.TestEvents;
 import dev.tollgate.job.row.Invocation;
 import dev.tollgate.job.row.TableUpdate;
+import dev.tollgate.job.workflow.EdgeIds;
+import dev.tollgate.job.workflow.EventIdKey;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -26,7 +29,7 @@ class AttributeFunctionDedupHarnessTest {
   @BeforeEach
   void open() throws Exception {
     harness = AttributeHarness.open("default");
-    harness.setStateTtlProcessingTime(0);
+    harness.setProcessingTime(0);
   }
 
   @AfterEach
@@ -46,7 +49,7 @@ class AttributeFunctionDedupHarnessTest {
   void dropsADuplicateEventIdWithinTheTtl() throws Exception {
     send("a");
     send("b");
-    harness.setStateTtlProcessingTime(TTL.toMillis() - 1);
+    harness.setProcessingTime(TTL.toMillis() - 1);
     send("a");
     send("b");
 
@@ -57,10 +60,30 @@ class AttributeFunctionDedupHarnessTest {
   @Test
   void passesAnEventIdAgainOnceTheTtlHasExpired() throws Exception {
     send("a");
-    harness.setStateTtlProcessingTime(TTL.toMillis() + 1);
+    harness.setProcessingTime(TTL.toMillis() + 1);
     send("a");
 
     assertThat(emittedIds()).containsExactly("a", "a");
+  }
+
+  @Test
+  void aLaneIsRememberedForTheTtlAfterItsLastNewId() throws Exception {
+    List<String> ids = EdgeIds.of(0x2222_3333_4444_5555L, 0, 2 * EventIdKey.LANES);
+    String first = ids.get(9);
+    String second = ids.get(EventIdKey.LANES + 9); // the same lane, half a TTL later
+    send(first);
+    harness.setProcessingTime(TTL.toMillis() / 2);
+    send(second);
+
+    harness.setProcessingTime(TTL.toMillis() + 1); // the lane's first timer fires, and looks again later
+    send(first);
+    assertThat(emittedIds()).as("still remembered").containsExactly(first, second);
+    assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
+
+    harness.setProcessingTime(TTL.toMillis() / 2 + TTL.toMillis());
+    assertThat(keyedStateEntries(harness)).as("forgotten a TTL after the last new id").isZero();
+    send(first);
+    assertThat(emittedIds()).containsExactly(first, second, first);
   }
 
   @Test
@@ -73,20 +96,23 @@ class AttributeFunctionDedupHarnessTest {
   }
 
   @Test
-  void leavesNoStateForExpiredEventIds() throws Exception {
+  void leavesNoStateOrTimersForExpiredEventIds() throws Exception {
     send("a");
     send("b");
     send("c");
     assertThat(keyedStateEntries(harness)).isEqualTo(3);
-    harness.setStateTtlProcessingTime(TTL.toMillis() + 1);
+    assertThat(harness.numProcessingTimeTimers()).as("one per lane").isEqualTo(3);
+    harness.setProcessingTime(TTL.toMillis() + 1);
+    assertThat(keyedStateEntries(harness)).as("cleared when their timers fire").isZero();
+    assertThat(harness.numProcessingTimeTimers()).isZero();
     send("d");
 
-    // Checkpoints drop expired ids (full-snapshot cleanup): a restored job holds only "d".
+    // A restored job holds only "d", and its timer.
     OperatorSubtaskState snapshot = harness.snapshot(1L, TTL.toMillis() + 1);
     var restored = AttributeHarness.restore(snapshot, TTL.toMillis() + 1);
     try {
       assertThat(keyedStateEntries(restored)).isEqualTo(1);
-      assertThat(restored.numProcessingTimeTimers()).isZero();
+      assertThat(restored.numProcessingTimeTimers()).isEqualTo(1);
       assertThat(restored.numEventTimeTimers()).isZero();
     } finally {
       restored.close();
@@ -94,24 +120,42 @@ class AttributeFunctionDedupHarnessTest {
   }
 
   @Test
-  void rocksDbDropsExpiredEventIdsWhenItCompacts() throws Exception {
+  void anExpiredLaneWhoseTimerIsStillDueStartsOver() throws Exception {
+    send("a");
+    OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);
+
+    // Restored after the TTL: the lane's timer is due but has not fired yet.
+    var restored = AttributeHarness.restore(snapshot, TTL.toMillis() + 10);
+    try {
+      AttributeHarness.send(restored, TestEvents.record("a", "gpt-4o"));
+      assertThat(restored.extractOutputValues()).as("expired: passes again").hasSize(1);
+
+      restored.setProcessingTime(TTL.toMillis() + 20); // the old timer fires, finds the new sighting
+      AttributeHarness.send(restored, TestEvents.record("a", "gpt-4o"));
+      assertThat(restored.extractOutputValues()).as("remembered again").hasSize(1);
+      assertThat(keyedStateEntries(restored)).isEqualTo(1);
+      assertThat(restored.numProcessingTimeTimers()).isEqualTo(1);
+    } finally {
+      restored.close();
+    }
+  }
+
+  @Test
+  void rocksDbClearsExpiredEventIdsToo() throws Exception {
     var rocks = AttributeHarness.openOnRocksDb();
     try {
-      rocks.setStateTtlProcessingTime(0);
+      rocks.setProcessingTime(0);
       for (String id : List.of("a", "b", "c")) {
         AttributeHarness.send(rocks, TestEvents.record(id, "gpt-4o"));
       }
       var backend = AttributeHarness.rocksDbBackend(rocks);
-      backend.compactState(AttributeHarness.SEEN);
-      assertThat(backend.getKeys(AttributeFunction.SEEN_STATE, VoidNamespace.INSTANCE).count())
-          .as("live ids survive a compaction").isEqualTo(3);
+      assertThat(backend.getKeys(AttributeFunction.SEEN_STATE, VoidNamespace.INSTANCE).count()).isEqualTo(3);
 
-      rocks.setStateTtlProcessingTime(TTL.toMillis() + 1);
+      rocks.setProcessingTime(TTL.toMillis() + 1);
       AttributeHarness.send(rocks, TestEvents.record("d", "gpt-4o"));
-      backend.compactState(AttributeHarness.SEEN);
 
       assertThat(backend.getKeys(AttributeFunction.SEEN_STATE, VoidNamespace.INSTANCE).toList())
-          .as("the compaction filter drops expired ids").containsExactly("d");
+          .as("expired ids are gone").containsExactly("~d");
     } finally {
       rocks.close();
     }
@@ -164,6 +208,84 @@ class AttributeFunctionDedupHarnessTest {
   }
 
   @Test
+  void remembersAnEdgeThreadsIdsInOneSmallEntryPerLaneWhateverTheirOrder() throws Exception {
+    // Ids as an edge thread makes them, arriving as a job reads them from Kafka: partitions read
+    // at different paces, so each lane sees its numbers out of order and with gaps for a while.
+    List<String> ids = EdgeIds.of(0x0fed_cba9_8765_4321L, 1L << 40, 10_000);
+    interleavedByPartition(ids, 8, new Random(3)).forEach(this::feed);
+    assertThat(emittedIds()).hasSize(ids.size()).containsExactlyInAnyOrderElementsOf(ids);
+    assertThat(keyedStateEntries(harness)).as("one entry per lane").isEqualTo(EventIdKey.LANES);
+
+    // Every replay is a duplicate, in any order; the thread's next ids are new.
+    interleavedByPartition(ids, 3, new Random(4)).forEach(this::feed);
+    List<String> next = EdgeIds.of(0x0fed_cba9_8765_4321L, (1L << 40) + ids.size(), 1_000);
+    next.forEach(this::feed);
+    assertThat(emittedIds()).hasSize(ids.size() + next.size()).endsWith(next.toArray(String[]::new));
+    assertThat(keyedStateEntries(harness)).isEqualTo(EventIdKey.LANES);
+  }
+
+  @Test
+  void anIdMissingFromItsLaneIsNotTakenForSeen() throws Exception {
+    List<String> ids = EdgeIds.of(0x1111_2222_3333_4444L, 0, 3 * EventIdKey.LANES);
+    String missing = ids.get(EventIdKey.LANES + 7); // lane 7's second number
+    for (String id : ids) {
+      if (!id.equals(missing)) {
+        send(id);
+      }
+    }
+    send(missing);
+    send(missing);
+
+    assertThat(emittedIds()).hasSize(ids.size()).endsWith(missing);
+  }
+
+  @Test
+  void aCheckpointKeepsALanesIdsAsTheyWereWhenItWasTaken() throws Exception {
+    List<String> ids = EdgeIds.of(0x5555_6666_7777_8888L, 0, 2 * EventIdKey.LANES);
+    String before = ids.get(3);
+    String after = ids.get(EventIdKey.LANES + 3); // the same lane, the next number
+    send(before);
+    OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);
+    send(after);
+
+    var restored = AttributeHarness.restore(snapshot, 1L);
+    try {
+      AttributeHarness.send(restored, TestEvents.record(before, "gpt-4o"));
+      AttributeHarness.send(restored, TestEvents.record(after, "gpt-4o"));
+      assertThat(restored.extractOutputValues()).extracting(row -> row.eventId)
+          .as("the id added after the checkpoint is not in it").containsExactly(after);
+    } finally {
+      restored.close();
+    }
+  }
+
+  /** As {@link #send}, without looking at the output. */
+  private void feed(String eventId) {
+    try {
+      harness.processElement(TestEvents.record(eventId, "gpt-4o"), 0);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** {@code ids} spread over {@code partitions} by hash, read a random-sized batch at a time. */
+  private static List<String> interleavedByPartition(List<String> ids, int partitions, Random random) {
+    List<ArrayDeque<String>> queues = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      queues.add(new ArrayDeque<>());
+    }
+    ids.forEach(id -> queues.get(Math.floorMod(id.hashCode(), partitions)).add(id));
+    List<String> arrival = new ArrayList<>(ids.size());
+    while (arrival.size() < ids.size()) {
+      ArrayDeque<String> queue = queues.get(random.nextInt(partitions));
+      for (int n = random.nextInt(500); n > 0 && !queue.isEmpty(); n--) {
+        arrival.add(queue.poll());
+      }
+    }
+    return arrival;
+  }
+
+  @Test
   void remembersEventIdsAcrossARestoreFromACheckpoint() throws Exception {
     String uuid = UUID.randomUUID().toString();
     send(uuid);
@@ -183,26 +305,11 @@ class AttributeFunctionDedupHarnessTest {
   }
 
   @Test
-  void sweepsExpiredEventIdsWhileRecordsFlow() throws Exception {
-    send("a");
-    send("b");
-    send("c");
-    harness.setStateTtlProcessingTime(TTL.toMillis() + 1);
-    for (int i = 0; i < 20; i++) {
-      send("new-" + i);
-    }
-
-    // Incremental cleanup visits nine state-table slots per record: one pass over this 128-slot
-    // table (one key group) takes about 15 records, so the expired ids are gone by now.
-    assertThat(keyedStateEntries(harness)).isEqualTo(20);
-  }
-
-  @Test
   void restartsTheTtlWhenAnExpiredIdIsReadmitted() throws Exception {
     send("a");
-    harness.setStateTtlProcessingTime(TTL.toMillis() + 1);
+    harness.setProcessingTime(TTL.toMillis() + 1);
     send("a");
-    harness.setStateTtlProcessingTime(TTL.toMillis() + 2);
+    harness.setProcessingTime(TTL.toMillis() + 2);
     send("a");
 
     // The re-admitted sighting restarts the TTL: the third copy is a duplicate again.

@@ -5,10 +5,11 @@ import dev.tollgate.job.config.AttributionConfig;
 import dev.tollgate.job.row.Invocation;
 import dev.tollgate.job.row.TableUpdate;
 import dev.tollgate.job.workflow.EventIdKey;
+import dev.tollgate.job.workflow.SeenSequences;
+import dev.tollgate.job.workflow.SeenSequencesSerializer;
 import java.time.Duration;
 import java.util.List;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.heap.HeapKeyedStateBackend;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
@@ -16,7 +17,7 @@ import org.apache.flink.state.rocksdb.RocksDBKeyedStateBackend;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 
-/** Operator harnesses around {@link AttributeFunction}, fed event records keyed by event id as in the job. */
+/** Operator harnesses around {@link AttributeFunction}, fed event records keyed by dedup lane as in the job. */
 final class AttributeHarness {
 
   static final Duration TTL = Duration.ofHours(24);
@@ -31,7 +32,7 @@ final class AttributeHarness {
     return harness;
   }
 
-  /** An opened harness whose keyed state is in RocksDB (the job's default backend), set up as the job's. */
+  /** An opened harness whose keyed state is in RocksDB (the job's other backend), set up as the job's. */
   static KeyedBroadcastOperatorTestHarness<String, byte[], TableUpdate, Invocation> openOnRocksDb()
       throws Exception {
     var harness = create("default");
@@ -43,11 +44,11 @@ final class AttributeHarness {
   }
 
   /** The dedup state's descriptor, as the function declares it. */
-  static final ValueStateDescriptor<Boolean> SEEN =
-      new ValueStateDescriptor<>(AttributeFunction.SEEN_STATE, Types.BOOLEAN);
+  static final ValueStateDescriptor<SeenSequences> SEEN =
+      new ValueStateDescriptor<>(AttributeFunction.SEEN_STATE, SeenSequencesSerializer.TYPE);
 
   /** The keyed state backend of a harness from {@link #openOnRocksDb}. */
-  @SuppressWarnings("unchecked") // keyed by event id
+  @SuppressWarnings("unchecked") // keyed by dedup lane
   static RocksDBKeyedStateBackend<String> rocksDbBackend(
       KeyedBroadcastOperatorTestHarness<String, byte[], TableUpdate, Invocation> harness) {
     return (RocksDBKeyedStateBackend<String>) (RocksDBKeyedStateBackend<?>) harness.getOperator()
@@ -58,7 +59,7 @@ final class AttributeHarness {
   static KeyedBroadcastOperatorTestHarness<String, byte[], TableUpdate, Invocation> restore(
       OperatorSubtaskState snapshot, long ttlTime) throws Exception {
     var harness = create("default");
-    harness.setStateTtlProcessingTime(ttlTime);
+    harness.setProcessingTime(ttlTime);
     harness.initializeState(snapshot);
     harness.open();
     return harness;

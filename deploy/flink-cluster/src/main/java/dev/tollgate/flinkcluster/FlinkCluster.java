@@ -120,7 +120,7 @@ public final class FlinkCluster implements AutoCloseable {
     c.put("taskmanager.numberOfTaskSlots", "1");
     c.put("jobmanager.memory.process.size", "768m");
     c.put("taskmanager.memory.process.size", "1024m");
-    // Managed memory is RocksDB's block cache and write buffers (the job's dedup state).
+    // Managed memory is RocksDB's block cache and write buffers, should job.state_backend be rocksdb.
     c.put("taskmanager.memory.managed.fraction", "0.3");
     c.put("parallelism.default", "2");
     c.put("heartbeat.interval", "1000");
@@ -128,9 +128,9 @@ public final class FlinkCluster implements AutoCloseable {
     c.put("restart-strategy.type", "fixed-delay");
     c.put("restart-strategy.fixed-delay.attempts", "100");
     c.put("restart-strategy.fixed-delay.delay", "1 s");
-    // What the job sets too (job.state_backend, default rocksdb).
-    c.put("state.backend.type", "rocksdb");
-    c.put("execution.checkpointing.incremental", "true");
+    // What the job sets too (job.state_backend, default hashmap).
+    c.put("state.backend.type", "hashmap");
+    c.put("execution.checkpointing.incremental", "false");
     // Metrics read over REST are cached this long (default 10 s).
     c.put("metrics.fetcher.update-interval", "1000");
     c.put("io.tmp.dirs", dir.resolve("tmp").toString());

@@ -60,8 +60,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * <p>Environment: {@code EVENTS} (1,000,000), {@code RATE} (10,000/s), {@code FRESHNESS_SECONDS}
  * (30), {@code WARMUP_EVENTS} (300,000; 0 sends one event and measures a cold JVM), and any
  * {@code TOLLGATE_*} override of the job's configuration (e.g.
- * {@code TOLLGATE_JOB_PARALLELISM}; {@code TOLLGATE_JOB_STATE_BACKEND=hashmap} compares the job with
- * its state on the heap). Single-threaded apart from the producer's callbacks and the
+ * {@code TOLLGATE_JOB_PARALLELISM}; {@code TOLLGATE_JOB_STATE_BACKEND=rocksdb} compares the job with
+ * its state in RocksDB). Single-threaded apart from the producer's callbacks and the
  * poller.
  */
 public final class PipelineBench {
@@ -175,8 +175,8 @@ public final class PipelineBench {
         Thread.sleep(config.checkpointInterval().toMillis() * 2); // a checkpoint after the last event
         long bytes = directoryBytes(work.resolve("checkpoints"));
         results.put("state: checkpoint storage after the backlog", String.format(
-            "%.1f MB for %,d remembered event ids = %.0f bytes per id (%s backend)", bytes / 1e6, remembered,
-            (double) bytes / remembered, config.stateBackend()));
+            "%.1f MB (the dedup state remembering %,d event ids, the sink's pending batches; %s backend)",
+            bytes / 1e6, remembered, config.stateBackend()));
         System.out.println();
         System.out.println("## results");
         results.forEach((k, v) -> System.out.println(k + ": " + v));
