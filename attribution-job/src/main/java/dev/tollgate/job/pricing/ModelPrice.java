@@ -15,12 +15,20 @@ public record ModelPrice(
     LocalDate validFrom,
     Rates rates,
     long longContextAboveInputTokens,
-    Rates longContextRates) {
+    Rates longContextRates,
+    String baseRef) {
 
   public ModelPrice {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(validFrom, "validFrom");
     Objects.requireNonNull(rates, "rates");
+    Objects.requireNonNull(baseRef, "baseRef");
+  }
+
+  /** With its reference {@code model@validFrom}, built once: every priced row records it. */
+  public ModelPrice(String model, LocalDate validFrom, Rates rates, long longContextAboveInputTokens,
+      Rates longContextRates) {
+    this(model, validFrom, rates, longContextAboveInputTokens, longContextRates, model + "@" + validFrom);
   }
 
   /** The rates for a prompt of {@code inputTokens} tokens (cached ones included). */
@@ -30,7 +38,7 @@ public record ModelPrice(
 
   /** A stable reference to this price, recorded on every priced row (for audits and re-pricing). */
   public String ref(long inputTokens) {
-    String ref = model + "@" + validFrom;
-    return longContextRates != null && inputTokens > longContextAboveInputTokens ? ref + "/long_context" : ref;
+    return longContextRates != null && inputTokens > longContextAboveInputTokens
+        ? baseRef + "/long_context" : baseRef;
   }
 }

@@ -1,6 +1,7 @@
 package dev.tollgate.job.row;
 
 import dev.tollgate.event.InvocationEvent;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -90,9 +91,11 @@ public final class Invocation {
     row.stream = e.getStream();
     row.statusCode = e.getStatusCode();
     row.errorType = text(e.getErrorType());
-    row.finishReasons = e.getResponseFinishReasons() == null
-        ? new String[0]
-        : e.getResponseFinishReasons().stream().map(Invocation::text).toArray(String[]::new);
+    List<String> finishReasons = e.getResponseFinishReasons();
+    row.finishReasons = new String[finishReasons == null ? 0 : finishReasons.size()];
+    for (int i = 0; i < row.finishReasons.length; i++) {
+      row.finishReasons[i] = text(finishReasons.get(i));
+    }
     row.outcome = text(e.getOutcome());
     row.ttftUs = e.getTtftUs();
     row.durationUs = e.getDurationUs();

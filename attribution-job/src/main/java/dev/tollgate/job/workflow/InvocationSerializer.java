@@ -1,5 +1,6 @@
 package dev.tollgate.job.workflow;
 
+import dev.tollgate.event.serde.RecentStrings;
 import dev.tollgate.job.row.Invocation;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -46,6 +47,7 @@ public final class InvocationSerializer extends TypeSerializer<Invocation> {
   private static final String[] NO_STRINGS = new String[0];
 
   private transient RecentStrings recent;
+  private transient byte[] scratch;
 
   private InvocationSerializer() {}
 
@@ -150,6 +152,7 @@ public final class InvocationSerializer extends TypeSerializer<Invocation> {
     Invocation r = new Invocation();
     if (recent == null) {
       recent = new RecentStrings();
+      scratch = new byte[RecentStrings.MAX_BYTES];
     }
     r.eventId = string(in);
     r.tenant = dimension(in);
@@ -246,7 +249,12 @@ public final class InvocationSerializer extends TypeSerializer<Invocation> {
   /** A string that repeats across rows: a shared instance while it is recent. */
   private String dimension(DataInputView in) throws IOException {
     int length = in.readInt();
-    return length < 0 ? null : recent.read(in, length);
+    if (length < 0) {
+      return null;
+    }
+    byte[] utf8 = length <= scratch.length ? scratch : new byte[length];
+    in.readFully(utf8, 0, length);
+    return recent.decode(utf8, length);
   }
 
   private String[] dimensions(DataInputView in) throws IOException {

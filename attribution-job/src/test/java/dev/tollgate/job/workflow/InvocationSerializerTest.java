@@ -88,36 +88,6 @@ class InvocationSerializerTest {
     assertThat(List.of(first.eventId, second.eventId)).containsExactly("event-0", "event-1");
   }
 
-  @Test
-  void recentStringsReadBackEveryValueWhateverSharesItsSlot() throws Exception {
-    // Far more distinct values than slots, of every length around the cached limit, some not ASCII:
-    // a slot shared by two values must never hand back the other one.
-    var random = new java.util.Random(11);
-    List<String> values = new java.util.ArrayList<>();
-    for (int i = 0; i < 5 * RecentStrings.SLOTS; i++) {
-      int length = random.nextInt(RecentStrings.MAX_BYTES + 20);
-      StringBuilder text = new StringBuilder();
-      while (text.length() < length) {
-        text.append(random.nextInt(10) == 0 ? 'é' : (char) ('a' + random.nextInt(3)));
-      }
-      values.add(text.toString());
-    }
-    DataOutputSerializer out = new DataOutputSerializer(1 << 16);
-    List<String> written = new java.util.ArrayList<>();
-    for (int i = 0; i < 50_000; i++) {
-      String value = values.get(random.nextInt(values.size()));
-      byte[] utf8 = value.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-      out.writeInt(utf8.length);
-      out.write(utf8);
-      written.add(value);
-    }
-    RecentStrings recent = new RecentStrings();
-    DataInputDeserializer in = new DataInputDeserializer(out.getCopyOfBuffer());
-    for (String expected : written) {
-      assertThat(recent.read(in, in.readInt())).isEqualTo(expected);
-    }
-  }
-
   private static Invocation roundTrip(Invocation row) throws Exception {
     DataOutputSerializer out = new DataOutputSerializer(256);
     SERIALIZER.serialize(row, out);

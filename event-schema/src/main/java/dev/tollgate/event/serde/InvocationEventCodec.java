@@ -107,7 +107,7 @@ public final class InvocationEventCodec {
     }
     try {
       coders.decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH, coders.decoder);
-      return reader.read(null, coders.decoder);
+      return reader.read(null, coders.strings.on(coders.decoder));
     } catch (IOException | RuntimeException e) {
       // A truncated body reads past its end (EOFException); a corrupt one reads a bad union
       // index, length (Avro's limits throw UnsupportedOperationException) or UTF-8 string.
@@ -185,6 +185,7 @@ public final class InvocationEventCodec {
     Buffer buffer = new Buffer();
     BinaryEncoder encoder;
     BinaryDecoder decoder;
+    final SharedStringDecoder strings = new SharedStringDecoder();
     private final Map<Long, SpecificDatumReader<InvocationEvent>> readers = new HashMap<>();
     // Consecutive records nearly always share their writer schema: the last reader is kept apart,
     // so they skip the map's boxed lookup.

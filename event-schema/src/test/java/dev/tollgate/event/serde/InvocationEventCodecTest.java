@@ -52,6 +52,18 @@ class InvocationEventCodecTest {
   }
 
   @Test
+  void decodedEventsShareTheirRepeatedStrings() {
+    InvocationEvent first = InvocationEventCodec.decode(InvocationEventCodec.encode(sample()));
+    InvocationEvent second = InvocationEventCodec.decode(InvocationEventCodec.encode(
+        InvocationEvent.newBuilder(sample()).setEventId("6f1c2d9e-0000-4000-8000-000000000002").setTeam("ads").build()));
+
+    assertThat(second.getTeam()).isEqualTo("ads");
+    assertThat(second.getEventId()).endsWith("0002");
+    assertThat(second.getRequestModel()).isSameAs(first.getRequestModel());
+    assertThat(second.getTags().keySet()).containsExactly("feature");
+  }
+
+  @Test
   void rejectsBytesThatAreNotASingleObjectRecord() {
     assertThatThrownBy(() -> InvocationEventCodec.decode("{\"json\":true}".getBytes()))
         .isInstanceOf(InvocationEventCodec.InvalidEventException.class)
