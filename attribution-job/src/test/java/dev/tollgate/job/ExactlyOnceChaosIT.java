@@ -11,6 +11,7 @@ import dev.tollgate.job.kafka.KafkaConnectors;
 import dev.tollgate.job.row.Invocation;
 import dev.tollgate.job.sink.ClickHouseSink;
 import dev.tollgate.job.sink.ClickHouseSinkSettings;
+import dev.tollgate.job.workflow.EdgeIds;
 import dev.tollgate.job.workflow.Workflow;
 import dev.tollgate.testkit.ClickHouseExtension;
 import dev.tollgate.testkit.KafkaExtension;
@@ -82,10 +83,15 @@ class ExactlyOnceChaosIT {
     }
   }
 
-  /** Event {@code i}: three tenants, five teams, three hours; every fourth uses a model with no price. */
+  /**
+   * Event {@code i}: three tenants, five teams, three hours; every fourth uses a model with no price.
+   * Even events have ids as eight edge threads make them (kept by dedup lane), odd ones ids of
+   * another form (kept one by one).
+   */
   private static InvocationEvent event(int i) {
     boolean priced = i % 4 != 3;
-    return TestEvents.event("chaos-" + i, priced ? "gpt-4o-mini" : "acme-unpriced-1")
+    String id = i % 2 == 0 ? EdgeIds.id(0x0c4a_0500_0000_0000L + (i / 2) % 8, (i / 2) / 8) : "chaos-" + i;
+    return TestEvents.event(id, priced ? "gpt-4o-mini" : "acme-unpriced-1")
         .setTenant("tenant-" + (i % 3))
         .setTeam("team-" + (i % 5))
         .setReceivedAtUs(TestEvents.RECEIVED_AT_US + (i % 3) * HOUR_US + (i % 1000) * 1000L)
@@ -176,8 +182,9 @@ class ExactlyOnceChaosIT {
           ledger.add(e);
           send(producer, topic, i, InvocationEventCodec.encode(e));
           if (i % 20 == 19) {
-            // A producer retry or spool replay of an event sent a little earlier, on any partition.
-            send(producer, topic, -i, InvocationEventCodec.encode(event(i - 10)));
+            // A producer retry or spool replay of an event sent a little earlier, on any partition;
+            // of both kinds of id in turn.
+            send(producer, topic, -i, InvocationEventCodec.encode(event(i - 10 - (i / 20) % 2)));
           }
         }
         producer.flush();

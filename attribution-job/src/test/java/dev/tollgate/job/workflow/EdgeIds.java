@@ -11,11 +11,15 @@ public final class EdgeIds {
 
   /** {@code count} consecutive ids of the thread with prefix {@code prefix}, from {@code counter}. */
   public static List<String> of(long prefix, long counter, int count) {
-    long most = (prefix & ~0xF000L) | 0x4000L;
     List<String> ids = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
-      ids.add(new UUID(most, ((counter + i) & ~(0xC000L << 48)) | (0x8000L << 48)).toString());
+      ids.add(id(prefix, counter + i));
     }
     return ids;
+  }
+
+  /** The id numbered {@code counter} of the thread with prefix {@code prefix}. */
+  public static String id(long prefix, long counter) {
+    return new UUID((prefix & ~0xF000L) | 0x4000L, (counter & ~(0xC000L << 48)) | (0x8000L << 48)).toString();
   }
 }
