@@ -78,12 +78,32 @@ final class RowBinaryBuffer {
     }
   }
 
+  @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): exact for ASCII
   void string(String value) {
-    byte[] utf8 = (value == null ? "" : value).getBytes(StandardCharsets.UTF_8);
+    String text = value == null ? "" : value;
+    int length = text.length();
+    if (ascii(text, length)) {
+      // Nearly every value: its UTF-8 is its characters, copied without an intermediate array.
+      varint(length);
+      ensure(length);
+      text.getBytes(0, length, bytes, size);
+      size += length;
+      return;
+    }
+    byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
     varint(utf8.length);
     ensure(utf8.length);
     System.arraycopy(utf8, 0, bytes, size, utf8.length);
     size += utf8.length;
+  }
+
+  private static boolean ascii(String text, int length) {
+    for (int i = 0; i < length; i++) {
+      if (text.charAt(i) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
   }
 
   void stringArray(String[] values) {
