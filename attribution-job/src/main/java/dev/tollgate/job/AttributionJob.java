@@ -7,6 +7,7 @@ import dev.tollgate.job.sink.ClickHouseSink;
 import dev.tollgate.job.sink.ClickHouseSinkSettings;
 import dev.tollgate.job.workflow.DedupRocksDbOptions;
 import dev.tollgate.job.workflow.Workflow;
+import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -27,6 +28,9 @@ import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.runtime.checkpoint.Checkpoints;
+import org.apache.flink.runtime.checkpoint.metadata.CheckpointMetadata;
+import org.apache.flink.runtime.state.IncrementalKeyedStateHandle;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,6 +69,14 @@ public final class AttributionJob {
       // its Kafka offsets, dedup state and the rollup batches it had not committed yet (a batch
       // whose checkpoint completed but whose commit failed is committed again on restore).
       latestCheckpoint(config.checkpointUri()).ifPresent(checkpoint -> {
+        if (!restorable(Path.of(URI.create(checkpoint)), config.stateBackend())) {
+          // What docs/operations.md ("Upgrades") prescribes for a change of backend: start without
+          // the state, from the Kafka offsets the job committed at its last checkpoint.
+          log.warn("the latest checkpoint holds RocksDB's incremental state, which the {} backend cannot "
+              + "restore: starting without it, from the committed Kafka offsets, path={}", config.stateBackend(),
+              checkpoint);
+          return;
+        }
         log.info("resuming from the latest checkpoint, path={}", checkpoint);
         startup.set(StateRecoveryOptions.SAVEPOINT_PATH, checkpoint);
         // State of operators the current graph no longer has (an older version) is dropped.
@@ -97,6 +109,28 @@ public final class AttributionJob {
     } catch (IOException | UncheckedIOException e) {
       log.warn("cannot list checkpoints, starting without state, dir={}, error={}", root, e.toString());
       return Optional.empty();
+    }
+  }
+
+  /**
+   * Whether {@code backend} can restore the checkpoint in directory {@code checkpoint}: the heap
+   * backend cannot read RocksDB's incremental state (the default backend was RocksDB before 0.x).
+   * An unreadable checkpoint counts as restorable, so that Flink's own error reports it.
+   */
+  static boolean restorable(Path checkpoint, String backend) {
+    if (!AttributionConfig.STATE_BACKEND_HASHMAP.equals(backend)) {
+      return true;
+    }
+    try (DataInputStream in = new DataInputStream(Files.newInputStream(checkpoint.resolve("_metadata")))) {
+      CheckpointMetadata metadata = Checkpoints.loadCheckpointMetadata(in, AttributionJob.class.getClassLoader(),
+          checkpoint.toString());
+      return metadata.getOperatorStates().stream()
+          .flatMap(operator -> operator.getStates().stream())
+          .flatMap(subtask -> subtask.getManagedKeyedState().stream())
+          .noneMatch(IncrementalKeyedStateHandle.class::isInstance);
+    } catch (IOException | RuntimeException e) {
+      log.warn("cannot read the checkpoint's metadata, path={}, error={}", checkpoint, e.toString());
+      return true;
     }
   }
 

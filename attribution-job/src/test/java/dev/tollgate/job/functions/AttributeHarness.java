@@ -18,14 +18,14 @@ import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 
 /** Operator harnesses around {@link AttributeFunction}, fed event records keyed by dedup lane as in the job. */
-final class AttributeHarness {
+public final class AttributeHarness {
 
   static final Duration TTL = Duration.ofHours(24);
 
   private AttributeHarness() {}
 
   /** An opened harness: bundled catalog, edge default tenant {@code defaultTenant}. */
-  static KeyedBroadcastOperatorTestHarness<String, byte[], TableUpdate, Invocation> open(String defaultTenant)
+  public static KeyedBroadcastOperatorTestHarness<String, byte[], TableUpdate, Invocation> open(String defaultTenant)
       throws Exception {
     var harness = create(defaultTenant);
     harness.open();
@@ -33,7 +33,7 @@ final class AttributeHarness {
   }
 
   /** An opened harness whose keyed state is in RocksDB (the job's other backend), set up as the job's. */
-  static KeyedBroadcastOperatorTestHarness<String, byte[], TableUpdate, Invocation> openOnRocksDb()
+  public static KeyedBroadcastOperatorTestHarness<String, byte[], TableUpdate, Invocation> openOnRocksDb()
       throws Exception {
     var harness = create("default");
     harness.setStateBackend(new EmbeddedRocksDBStateBackend().configure(
@@ -56,7 +56,7 @@ final class AttributeHarness {
   }
 
   /** A harness restored from {@code snapshot}, opened. */
-  static KeyedBroadcastOperatorTestHarness<String, byte[], TableUpdate, Invocation> restore(
+  public static KeyedBroadcastOperatorTestHarness<String, byte[], TableUpdate, Invocation> restore(
       OperatorSubtaskState snapshot, long ttlTime) throws Exception {
     var harness = create("default");
     harness.setProcessingTime(ttlTime);
@@ -74,7 +74,7 @@ final class AttributeHarness {
   }
 
   /** Sends {@code record} and returns the row that came out for it (null when it was dropped). */
-  static Invocation send(KeyedBroadcastOperatorTestHarness<String, byte[], TableUpdate, Invocation> harness,
+  public static Invocation send(KeyedBroadcastOperatorTestHarness<String, byte[], TableUpdate, Invocation> harness,
       byte[] record) throws Exception {
     int before = harness.extractOutputValues().size();
     harness.processElement(record, 0);
