@@ -114,7 +114,8 @@ public final class AttributionJob {
 
   /**
    * Whether {@code backend} can restore the checkpoint in directory {@code checkpoint}: the heap
-   * backend cannot read RocksDB's incremental state (the default backend was RocksDB before 0.x).
+   * backend cannot read RocksDB's incremental state (RocksDB was the default backend until the
+   * dedup state became lanes).
    * An unreadable checkpoint counts as restorable, so that Flink's own error reports it.
    */
   static boolean restorable(Path checkpoint, String backend) {
