@@ -194,13 +194,15 @@ public final class AttributionJob {
     Configuration flink = new Configuration();
     flink.set(StateBackendOptions.STATE_BACKEND, backend);
     boolean rocksdb = AttributionConfig.STATE_BACKEND_ROCKSDB.equals(backend);
-    // RocksDB: a checkpoint uploads the files written since the previous one, not every
-    // remembered id (the heap backend writes them all, every checkpoint).
+    // RocksDB: a checkpoint uploads the files written since the previous one, not all the state
+    // (the heap backend writes it whole, every checkpoint).
     flink.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, rocksdb);
     if (rocksdb) {
-      // Dedup mostly looks up ids it has never seen. Without a filter, each such miss searches an
-      // index and a data block of every file that could hold the id; with one (10 bits per id,
-      // ~1% false positives) it probes the file's filter and moves on.
+      // This backend is for ids not made by an edge, one entry each (an edge's ids share lane
+      // entries, see docs/operations.md): dedup then mostly looks up ids it has never seen.
+      // Without a filter, each such miss searches an index and a data block of every file that
+      // could hold the id; with one (10 bits per id, ~1% false positives) it probes the file's
+      // filter and moves on.
       flink.set(ROCKSDB_BLOOM_FILTER, true);
       // The filters and indexes live in the block cache that Flink's managed memory gives each
       // slot, an LRU cache split in up to 64 shards. Cut in 4 KiB partitions, they share it with

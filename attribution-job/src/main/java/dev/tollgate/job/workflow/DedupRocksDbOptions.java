@@ -7,9 +7,9 @@ import org.rocksdb.DBOptions;
 
 /**
  * RocksDB settings for the dedup state, on top of Flink's (which also turn on the files' bloom
- * filters, partitioned and cached in managed memory, see {@code AttributionJob}). Nearly every
- * lookup is of an id never seen, so nearly every lookup misses, and a miss should cost filter
- * probes only:
+ * filters, partitioned and cached in managed memory, see {@code AttributionJob}). RocksDB is the
+ * backend for ids not made by an edge, which take an entry each: nearly every lookup is of an id
+ * never seen, so nearly every lookup misses, and a miss should cost filter probes only:
  *
  * <ul>
  *   <li>Memtables of {@link #FILE_BYTES}: a put walks a shorter skip list than in RocksDB's default
