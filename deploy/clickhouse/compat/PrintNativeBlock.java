@@ -29,8 +29,8 @@ public final class PrintNativeBlock {
       rows.add(row(i));
     }
     InvocationBlock block = new InvocationBlock();
-    for (Invocation r : rows) {
-      block.add(r, INGESTED_AT, VERSION);
+    for (int i = 0; i < rows.size(); i++) {
+      block.add(rows.get(i), "b-" + (i % 3), INGESTED_AT, VERSION);
     }
     try (InputStream in = block.asInputStream(); OutputStream out = Files.newOutputStream(Path.of(args[0]))) {
       in.transferTo(out);

@@ -43,7 +43,8 @@ public final class PrintSql {
   }
 
   public static void main(String[] args) {
-    // The attribution job's committer: batch A = events of hour H0, batch B = events of hour H0+1.
+    // The attribution job's committer: batch A = events of hour H0 (ids in spend_batch_events),
+    // batch B = events of hour H0+1 (rows carrying its id).
     String batchA = SpendRollup.batchIdOf(List.of("e1", "e2", "g1"));
     String batchB = SpendRollup.batchIdOf(List.of("e3", "e4"));
     print("batch_ids", "SELECT " + quote(batchA) + " AS a, " + quote(batchB) + " AS b");
@@ -51,11 +52,13 @@ public final class PrintSql {
     print("rollup.insert_batch_b", SpendRollup.insertBatchSql(DB, batchB, 1, H0 + 3600, H2));
     // A batch committed again after recovery: same id, same version, replaces its twin.
     print("rollup.insert_batch_a_again", SpendRollup.insertBatchSql(DB, batchA, 1, H0, H0 + 3600));
-    print("rollup.batches_in_range", SpendRollup.batchesInRangeSql(DB, H0, H2));
     // The committer's check that a batch's rollup holds all of its events.
     print("rollup.batch_requests_a", SpendRollup.batchRequestsSql(DB, batchA, H0, H0 + 3600));
     // Re-pricing: every batch of the two hours rebuilt under its own id with a higher version.
-    print("rollup.rebuild_hours", SpendRollup.rebuildHoursSql(DB, H0, H2, 2));
+    List<String> rebuild = SpendRollup.rebuildHoursStatements(DB, H0, H2, 2);
+    for (int i = 0; i < rebuild.size(); i++) {
+      print("rollup.rebuild_hours." + i, rebuild.get(i));
+    }
 
     String groups = String.join(", ", SpendRollup.GROUP_COLUMNS);
     String rawGroups = String.join(", ", SpendRollup.GROUP_COLUMNS.stream().map(SpendRollup::rawGroupExpression).toList());

@@ -105,7 +105,7 @@ function loadPrinted(file) {
 
 // --- Fixture: raw rows as the attribution job writes them ---------------------------------------
 // e1 twice (redelivery re-priced: version 2 wins), e4 unpriced (NULL cost), e3 an upstream error,
-// g1 another tenant. e4 is re-priced (version 2, priced) later to exercise rebuildHoursSql.
+// g1 another tenant. e4 is re-priced (version 2, priced) later to exercise rebuildHoursStatements.
 const base = {
   received_at_us: 0, protocol: 'openai', http_method: 'POST', path_template: '/v1/chat/completions',
   operation: 'chat', stream: 0, finish_reasons: ['stop'], usage_source: 'provider', service_tier: '',
@@ -198,13 +198,20 @@ try {
   exec(`CREATE DATABASE ${DB}`);
   exec(`USE ${DB}`);
 
-  // (a) Every migration, in name order, split like the Java runner, applied twice (IF NOT EXISTS).
+  // (a) Every migration, in name order, split like the Java runner, applied twice (IF NOT EXISTS;
+  // an ADD COLUMN whose column is there already counts as done, as in the runner).
   const files = readdirSync(migrationsDir).filter((f) => /^\d{3}_[A-Za-z0-9_]+\.sql$/.test(f)).sort();
   check('migrations found', () => { if (files.length === 0) throw new Error(`no migrations in ${migrationsDir}`); });
   for (const pass of [1, 2]) {
     for (const f of files) {
       splitStatements(readFileSync(join(migrationsDir, f), 'utf8')).forEach((s, i) => {
-        check(`migration ${f} #${i + 1} (pass ${pass})`, () => stmt(s, `${f} #${i + 1}`));
+        check(`migration ${f} #${i + 1} (pass ${pass})`, () => {
+          try {
+            stmt(s, `${f} #${i + 1}`);
+          } catch (e) {
+            if (pass === 1 || !/\bALTER\s+TABLE\s[\s\S]*\sADD\s+COLUMN\s/i.test(s) || !/already exists/.test(e.message)) throw e;
+          }
+        });
       });
     }
   }
@@ -212,8 +219,12 @@ try {
   // (b) Raw rows: a duplicate event with a higher version, an unpriced row, another tenant.
   // The duplicate of e1 arrives in its own insert, as a redelivery does: within ONE block, modern
   // ClickHouse already collapses ReplacingMergeTree duplicates at insert (optimize_on_insert).
+  // Batch A as written before raw rows carried their batch (its ids in spend_batch_events), batch
+  // B as the sink writes it now (each row's batch_id).
+  const [{ a: batchA, b: batchB }] = rows(sqlOf('batch_ids'));
+  const inBatch = (r) => (['e3', 'e4'].includes(r.event_id) ? { ...r, batch_id: batchB } : r);
   check('insert invocations (JSONEachRow)', () => {
-    insertInvocations(fixture.filter((r) => !(r.event_id === 'e1' && r.version === 2)));
+    insertInvocations(fixture.filter((r) => !(r.event_id === 'e1' && r.version === 2)).map(inBatch));
     insertInvocations(fixture.filter((r) => r.event_id === 'e1' && r.version === 2));
   });
   check('invocations: all rows stored', () =>
@@ -225,10 +236,8 @@ try {
   });
 
   // (c) The rollup path exactly as the attribution job runs it (SQL printed by SpendRollup).
-  const [{ a: batchA, b: batchB }] = rows(sqlOf('batch_ids'));
   check('insert spend_batch_events (JSONEachRow)', () => exec(`INSERT INTO ${DB}.spend_batch_events FORMAT JSONEachRow\n${[
     ...['e1', 'e2', 'g1'].map((id) => ({ batch_id: batchA, hour: H0, event_id: id, committed_at: H2 })),
-    ...['e3', 'e4'].map((id) => ({ batch_id: batchB, hour: H1, event_id: id, committed_at: H2 })),
   ].map((r) => JSON.stringify(r)).join('\n')}\n`));
   for (const name of ['rollup.insert_batch_a', 'rollup.insert_batch_b', 'rollup.insert_batch_a_again']) {
     check(name, () => stmt(sqlOf(name), name));
@@ -256,12 +265,6 @@ try {
   });
   check('rollup.batch_requests_a: the committer sees every event of batch A', () =>
     assertEqual(Object.values(rows(sqlOf('rollup.batch_requests_a'))[0]).map(Number), [3], 'sum(requests)'));
-  check('rollup.batches_in_range', () => {
-    const got = rows(sqlOf('rollup.batches_in_range')).map((r) => Object.values(r).map(String));
-    const want = [[batchA, String(H0), String(H0)], [batchB, String(H1), String(H1)]]
-      .sort((x, y) => (x[0] < y[0] ? -1 : 1));
-    assertEqual(got, want, 'batches');
-  });
   // (c'') The committer's DaySealer seals the fixture's day; the daily source then agrees with raw rows.
   const D0 = H0 - (H0 % 86400);
   const days = (name) => rows(sqlOf(name)).map((r) => Object.values(r).map(Number));
@@ -312,8 +315,10 @@ try {
   }
   // Re-pricing (last, so a failure here does not cascade into the analytics checks): e4 gets a price (version 2), then every batch of the two hours is rebuilt.
   const repriced = [...fixture, e4Repriced];
-  check('insert re-priced row', () => insertInvocations([e4Repriced]));
-  check('rollup.rebuild_hours', () => stmt(sqlOf('rollup.rebuild_hours'), 'rollup.rebuild_hours'));
+  check('insert re-priced row', () => insertInvocations([inBatch(e4Repriced)]));
+  for (const name of [...printed.keys()].filter((n) => n.startsWith('rollup.rebuild_hours.'))) {
+    check(name, () => stmt(sqlOf(name), name));
+  }
   rollupMatchesRaw('after re-pricing', repriced);
   check('daily.reseal', () => stmt(sqlOf('daily.reseal'), 'daily.reseal'));
   dailyMatches('after re-pricing', repriced);

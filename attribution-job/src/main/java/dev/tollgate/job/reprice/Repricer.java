@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * Recomputes the cost of every raw invocation in a range of whole hours with a price catalog,
  * rewrites the rows whose cost, pricing status or price reference changed (a higher
  * {@code version}, every other column kept), then rebuilds every committed rollup batch of those
- * hours from the raw rows ({@link SpendRollup#rebuildHoursSql}) and recomputes the sealed days
+ * hours from the raw rows ({@link SpendRollup#rebuildHoursStatements}) and recomputes the sealed days
  * they fall in ({@link DaySealer#recomputeMarked}).
  *
  * <p>Idempotent: a second run over the same range with the same catalog finds no row to change and
@@ -76,7 +76,9 @@ final class Repricer {
       if (changed > 0) {
         rewriteChangedRows(scratch, fromHour, toHour, version);
       }
-      ClickHouseClients.execute(client, SpendRollup.rebuildHoursSql(db, fromHour, toHour, version));
+      for (String rebuild : SpendRollup.rebuildHoursStatements(db, fromHour, toHour, version)) {
+        ClickHouseClients.execute(client, rebuild);
+      }
       // Sealed days of the range hold the old costs until recomputed from the rebuilt rollups.
       new DaySealer(client, db, clockMillis).recomputeMarked(fromHour, toHour);
     } finally {

@@ -5,7 +5,6 @@ import dev.tollgate.job.row.Invocation;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
@@ -27,10 +26,11 @@ import org.slf4j.LoggerFactory;
  * row, and always in {@link #flush(boolean)}.
  *
  * <p>Raw rows are idempotent, so they are written early, for freshness; the hourly rollups are
- * not written here: the writer sums them as rows pass ({@link BatchRollup}), and
- * {@link #prepareCommit} hands the ids written since the previous checkpoint and their rollup rows
- * to the {@link SpendBatchCommitter} as one {@link SpendBatch}, committed only when the checkpoint
- * completes.
+ * not written here. The rows written between two checkpoints are a batch: the first of them draws
+ * the batch's id ({@link SpendRollup#newBatchId}), every row carries it in {@code batch_id}, and
+ * the writer sums the batch's rollup rows as rows pass ({@link BatchRollup}). {@link #prepareCommit}
+ * hands the batch to the {@link SpendBatchCommitter} as one {@link SpendBatch}, committed only when
+ * the checkpoint completes.
  *
  * <p>Order: write to ClickHouse, then let the checkpoint commit the Kafka offsets. Flink calls
  * {@code flush} before the writer passes on a checkpoint barrier, and the Kafka source commits its
@@ -69,11 +69,13 @@ final class ClickHouseSinkWriter implements CommittingSinkWriter<Invocation, Spe
   private InvocationBlock spare;
 
   private boolean timerPending;
-  // Every row written since the last prepareCommit (inserted or still buffered): the next batch.
-  private final List<String> batchIds = new ArrayList<>();
-  private long[] batchTs = new long[1024];
+  // The rows written since the last prepareCommit (inserted or still buffered): the next batch.
+  // Its id (null until its first row), its size and the distinct hours of its events.
+  private String batchId;
+  private int batchEvents;
+  private long[] batchHours = new long[4];
+  private int batchHourCount;
   private final BatchRollup batchRollup = new BatchRollup();
-  private final SpendRollup.BatchIdDigest batchDigest = new SpendRollup.BatchIdDigest();
 
   /** {@code inserts} runs the inserts (tests pass a direct executor); {@link #close} shuts it down. */
   ClickHouseSinkWriter(RowInserter inserter, ClickHouseSinkSettings settings, ProcessingTimeService time,
@@ -91,15 +93,14 @@ final class ClickHouseSinkWriter implements CommittingSinkWriter<Invocation, Spe
   @Override
   public void write(Invocation row, Context context) throws IOException {
     long now = clockMillis.getAsLong();
-    // version = processing time: a later write of the same event (a re-pricing) wins in ClickHouse.
-    buffer.add(row, now / 1000, now);
-    if (batchIds.size() == batchTs.length) {
-      batchTs = Arrays.copyOf(batchTs, batchTs.length * 2);
+    if (batchId == null) {
+      batchId = SpendRollup.newBatchId();
     }
-    batchTs[batchIds.size()] = row.tsSeconds();
-    batchIds.add(row.eventId);
+    // version = processing time: a later write of the same event (a re-pricing) wins in ClickHouse.
+    buffer.add(row, batchId, now / 1000, now);
+    batchEvents++;
+    addHour(row.tsSeconds());
     batchRollup.add(row);
-    batchDigest.add(row.eventId);
     if (buffer.rows() >= maxRows) {
       insertBuffered();
     } else if (!timerPending) {
@@ -122,19 +123,35 @@ final class ClickHouseSinkWriter implements CommittingSinkWriter<Invocation, Spe
   @Override
   public Collection<SpendBatch> prepareCommit() throws IOException {
     flush(false);
-    if (batchIds.isEmpty()) {
+    if (batchId == null) {
       return List.of();
     }
-    String batchId = batchDigest.finish();
     RowBinaryBuffer rollup = new RowBinaryBuffer(batchRollup.rows() * 256);
     // version = hand-over time: a re-commit after a restore writes the same rows under the same
     // version, and a later rebuild (re-pricing) of the batch wins over both.
     batchRollup.encode(batchId, clockMillis.getAsLong(), rollup);
-    SpendBatch batch = new SpendBatch(batchId, batchIds.toArray(String[]::new),
-        Arrays.copyOf(batchTs, batchIds.size()), rollup.toByteArray(), batchRollup.rows());
-    batchIds.clear();
+    long[] hours = Arrays.copyOf(batchHours, batchHourCount);
+    Arrays.sort(hours);
+    SpendBatch batch = SpendBatch.written(batchId, batchEvents, hours, rollup.toByteArray(), batchRollup.rows());
+    batchId = null;
+    batchEvents = 0;
+    batchHourCount = 0;
     batchRollup.clear();
     return List.of(batch);
+  }
+
+  /** Adds the hour of {@code tsSeconds} to the batch's hours (a few: a batch spans seconds, or a replayed backlog). */
+  private void addHour(long tsSeconds) {
+    long hour = tsSeconds - Math.floorMod(tsSeconds, 3600L);
+    for (int i = batchHourCount - 1; i >= 0; i--) {
+      if (batchHours[i] == hour) {
+        return;
+      }
+    }
+    if (batchHourCount == batchHours.length) {
+      batchHours = Arrays.copyOf(batchHours, batchHourCount * 2);
+    }
+    batchHours[batchHourCount++] = hour;
   }
 
   private void onDelayElapsed(long timestamp) throws IOException {

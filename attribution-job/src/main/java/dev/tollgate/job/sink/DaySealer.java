@@ -64,8 +64,8 @@ public final class DaySealer {
   void afterCommit(SpendBatch batch) {
     long nowSeconds = clockMillis.getAsLong() / 1000;
     TreeSet<Long> days = new TreeSet<>();
-    for (int i = 0; i < batch.size(); i++) {
-      long day = dayOf(batch.tsSeconds(i));
+    for (long hour : batch.hours()) {
+      long day = dayOf(hour);
       if (day + DAY + GRACE_SECONDS - CLOCK_MARGIN_SECONDS <= nowSeconds) {
         days.add(day);
       }

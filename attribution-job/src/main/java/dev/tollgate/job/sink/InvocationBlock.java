@@ -5,7 +5,8 @@ import java.io.InputStream;
 import java.util.List;
 
 /**
- * Rows of the ClickHouse {@code invocations} table (deploy/clickhouse/migrations/001_invocations.sql)
+ * Rows of the ClickHouse {@code invocations} table (deploy/clickhouse/migrations/001_invocations.sql,
+ * 004_invocation_batch.sql)
  * buffered column by column and inserted as one block in ClickHouse's Native format
  * ({@link NativeColumn}). The insert names its columns, so a later migration that adds a column
  * with a default does not break it; the column types are the table's.
@@ -62,6 +63,7 @@ public final class InvocationBlock {
   private final NativeColumn.Strings priceRef = new NativeColumn.Strings("price_ref");
   private final NativeColumn.Fixed ingestedAt = new NativeColumn.Fixed("ingested_at", "DateTime('UTC')", 4);
   private final NativeColumn.Fixed version = new NativeColumn.Fixed("version", "UInt64", 8);
+  private final NativeColumn.LowCardinalityStrings batchId = new NativeColumn.LowCardinalityStrings("batch_id");
 
   /** Every column, in the order of the block (and of {@link #columnNames}). */
   private final List<NativeColumn> columns = List.of(eventId, tenant, ts, receivedAtUs, provider, protocol, operation,
@@ -69,16 +71,17 @@ public final class InvocationBlock {
       finishReasons, outcome, ttftUs, durationUs, requestBytes, responseBytes, inputTokens, cacheReadInputTokens,
       cacheWriteInputTokens, cacheWrite1hInputTokens, outputTokens, reasoningTokens, usageSource, serviceTier, team,
       user, service, environment, costCenter, tagKeys, tagValues, keyFingerprint, traceId, spanId, costNanos,
-      pricingStatus, priceRef, ingestedAt, version);
+      pricingStatus, priceRef, ingestedAt, version, batchId);
   private final List<String> columnNames = columns.stream().map(NativeColumn::name).toList();
 
   private int rows;
 
   /**
-   * Appends one row. {@code version} orders rewrites of the same event (ReplacingMergeTree keeps
-   * the highest); {@code ingestedAtSeconds} is the write time.
+   * Appends one row. {@code batchId} is the sink batch that writes it; {@code version} orders
+   * rewrites of the same event (ReplacingMergeTree keeps the highest); {@code ingestedAtSeconds} is
+   * the write time.
    */
-  public void add(Invocation r, long ingestedAtSeconds, long version) {
+  public void add(Invocation r, String batchId, long ingestedAtSeconds, long version) {
     eventId.add(r.eventId);
     tenant.add(r.tenant);
     ts.add(r.tsSeconds());
@@ -124,6 +127,7 @@ public final class InvocationBlock {
     priceRef.add(r.priceRef);
     ingestedAt.add(ingestedAtSeconds);
     this.version.add(version);
+    this.batchId.add(batchId);
     rows++;
   }
 

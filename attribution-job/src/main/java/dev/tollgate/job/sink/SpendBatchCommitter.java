@@ -18,20 +18,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Commits {@link SpendBatch}es once their checkpoint completes: records the batch's event ids in
- * {@code spend_batch_events}, then inserts its hourly rollup rows (summed by the writer) under the
- * batch's deterministic id, then lets the {@link DaySealer} recompute the sealed days the batch
- * reaches and seal closed days. A batch restored from an older checkpoint carries no rollup rows:
- * they are computed from its raw rows with {@link SpendRollup#insertBatchSql} (checked to hold
- * every event of the batch, recomputed while they do not).
+ * Commits {@link SpendBatch}es once their checkpoint completes: inserts the batch's hourly rollup
+ * rows (summed by the writer) under the batch's id, then lets the {@link DaySealer} recompute the
+ * sealed days the batch reaches and seal closed days. A batch restored from a checkpoint of an
+ * older format holds its event ids, because its raw rows do not carry its id: they are recorded in
+ * {@code spend_batch_events} first (where re-pricing finds them). If it carries no rollup rows
+ * either (formats 1 and 2), they are computed from its raw rows with {@link SpendRollup#insertBatchSql}
+ * (checked to hold every event of the batch, recomputed while they do not).
  *
  * <p>Invariant (exactly-once rollups): a batch's raw rows are in {@code invocations} before its
  * committable exists (the writer inserts them in {@code flush}, which Flink calls before
  * {@code prepareCommit}); the rollup of a batch is written only here, after the checkpoint that
- * holds the batch (and the dedup state and Kafka offsets that go with it) completed. A batch
- * committed again (a restore from that checkpoint, a retry) writes the same rows under the same
- * keys and version, which replace their twins. A failed commit throws: the job restarts from the
- * checkpoint and commits the batch again, rather than leave a hole.
+ * holds the batch (and the dedup state and Kafka offsets that go with it) completed, so a batch
+ * with rollup rows is a committed batch. A batch committed again (a restore from that checkpoint,
+ * a retry) writes the same rows under the same keys and version, which replace their twins. A
+ * failed commit throws: the job restarts from the checkpoint and commits the batch again, rather
+ * than leave a hole.
  *
  * <p>Called by Flink on the committer's task thread only; the client is thread-safe.
  */
@@ -76,7 +78,9 @@ final class SpendBatchCommitter implements Committer<SpendBatch> {
       SpendBatch batch = request.getCommittable();
       long started = System.nanoTime();
       long now = clockMillis.getAsLong();
-      insertEventIds(batch, now / 1000);
+      if (batch.hasEventIds()) {
+        insertEventIds(batch, now / 1000);
+      }
       if (batch.hasRollupRows()) {
         insert(SpendRollup.TABLE, BatchRollup.COLUMNS, new ByteArrayInputStream(batch.rollupRows()),
             ClickHouseFormat.RowBinary, batch.rollupRowCount() + " rollup rows of batch " + batch.batchId());
@@ -123,10 +127,7 @@ final class SpendBatchCommitter implements Committer<SpendBatch> {
         + " events after " + rollupAttempts + " attempts (raw rows not yet readable, e.g. a replica behind)");
   }
 
-  /**
-   * The batch's event ids as one Native block ({@link NativeColumn}), which ClickHouse reads column
-   * by column: this insert holds up the task it runs on at every checkpoint.
-   */
+  /** The event ids of a batch of an older format as one Native block ({@link NativeColumn}). */
   private void insertEventIds(SpendBatch batch, long committedAtSeconds) throws IOException, InterruptedException {
     NativeColumn.Strings batchIds = new NativeColumn.Strings("batch_id");
     NativeColumn.Fixed hours = new NativeColumn.Fixed("hour", "DateTime('UTC')", 4);

@@ -198,11 +198,32 @@ class ClickHouseSinkWriterTest {
     assertThat(inserter.batches).as("every row is in invocations before its batch exists").containsExactly(3, 1);
     assertThat(first).singleElement().satisfies(batch -> {
       assertThat(batch.size()).isEqualTo(4);
-      assertThat(batch.batchId()).isEqualTo(SpendRollup.batchIdOf(List.of("e-0", "e-1", "e-2", "e-3")));
-      assertThat(batch.minTsSeconds()).isEqualTo(TestEvents.RECEIVED_AT_US / 1_000_000);
+      assertThat(batch.batchId()).matches("b-[0-9a-f]{32}");
+      assertThat(batch.hasEventIds()).as("its rows carry its id instead").isFalse();
+      long ts = TestEvents.RECEIVED_AT_US / 1_000_000;
+      assertThat(batch.hours()).containsExactly(ts - ts % 3600);
       assertThat(batch.rollupRowCount()).as("one group: same tenant, hour and dimensions").isEqualTo(1);
     });
     assertThat(writer.prepareCommit()).as("nothing written since").isEmpty();
+    write(1);
+    assertThat(writer.prepareCommit()).singleElement().as("the next batch, a new id")
+        .satisfies(batch -> assertThat(batch.batchId()).isNotEqualTo(first.iterator().next().batchId()));
+  }
+
+  @Test
+  void aBatchKnowsEachHourItsEventsFallIn() throws Exception {
+    long base = TestEvents.RECEIVED_AT_US / 1_000_000;
+    long hour = base - base % 3600;
+    for (long offset : new long[] {2 * 3600, 0, 2 * 3600 + 5, -3600, 0}) {
+      Invocation row = TestEvents.row("e-" + offset, "gpt-4o");
+      row.receivedAtUs = (hour + offset) * 1_000_000;
+      writer.write(row, null);
+    }
+
+    assertThat(writer.prepareCommit()).singleElement().satisfies(batch -> {
+      assertThat(batch.size()).isEqualTo(5);
+      assertThat(batch.hours()).containsExactly(hour - 3600, hour, hour + 2 * 3600);
+    });
   }
 
   @Test
@@ -223,25 +244,55 @@ class ClickHouseSinkWriterTest {
 
   @Test
   void batchesSurviveTheCheckpointFormat() throws Exception {
+    SpendBatchSerializer serializer = new SpendBatchSerializer();
+    SpendBatch batch = SpendBatch.written("b-0123", 5, new long[] {0, 7_200}, new byte[] {1, 2, 3, 4, 5}, 2);
+
+    SpendBatch back = serializer.deserialize(serializer.getVersion(), serializer.serialize(batch));
+
+    assertThat(back).isEqualTo(batch);
+    assertThat(back.hasEventIds()).isFalse();
+    assertThat(back.size()).isEqualTo(5);
+    assertThat(back.hours()).containsExactly(0, 7_200);
+    assertThat(back.rollupRows()).containsExactly(1, 2, 3, 4, 5);
+    assertThat(back.rollupRowCount()).isEqualTo(2);
+    assertThat(serializer.serialize(back)).as("a pending batch is encoded once, then kept")
+        .isSameAs(serializer.serialize(back)).isEqualTo(serializer.serialize(batch));
+    assertThatThrownBy(() -> serializer.deserialize(99, new byte[0])).hasMessageContaining("expected: 1 to 4");
+    assertThatThrownBy(() -> SpendBatch.written("b-1", 5, new long[] {7_200, 0}, new byte[] {1}, 1))
+        .hasMessageContaining("ascending");
+  }
+
+  @Test
+  void aBatchOfAnOlderFormatKeepsItsEventIdsInTheCurrentOne() throws Exception {
     String uuid = "0b8e4f2a-93c1-4d7e-8f00-5a6b7c8d9e0f";
     String[] ids = {"a", "b\u00e9", uuid};
     SpendBatch batch = new SpendBatch(SpendRollup.batchIdOf(List.of(ids)), ids, new long[] {10, 3_700, 20},
         new byte[] {1, 2, 3, 4, 5}, 2);
     SpendBatchSerializer serializer = new SpendBatchSerializer();
+    // Version 3: (event id, ts) pairs, then the rollup rows.
+    DataOutputSerializer v3 = new DataOutputSerializer(64);
+    v3.writeUTF(batch.batchId());
+    v3.writeInt(3);
+    for (int i = 0; i < 3; i++) {
+      EventIdSerializer.INSTANCE.serialize(ids[i], v3);
+      v3.writeLong(batch.tsSeconds(i));
+    }
+    v3.writeInt(2);
+    v3.writeInt(5);
+    v3.write(new byte[] {1, 2, 3, 4, 5});
 
-    SpendBatch back = serializer.deserialize(serializer.getVersion(), serializer.serialize(batch));
+    SpendBatch fromV3 = serializer.deserialize(3, v3.getCopyOfBuffer());
+    SpendBatch again = serializer.deserialize(serializer.getVersion(), serializer.serialize(fromV3));
 
-    assertThat(back).isEqualTo(batch);
-    assertThat(back.batchId()).isEqualTo(SpendRollup.batchIdOf(List.of("b\u00e9", uuid, "a")));
-    assertThat(back.maxTsSeconds()).isEqualTo(3_700);
-    assertThat(back.rollupRows()).containsExactly(1, 2, 3, 4, 5);
-    assertThat(back.rollupRowCount()).isEqualTo(2);
-    assertThat(serializer.serialize(back)).as("a pending batch is encoded once, then kept")
-        .isSameAs(serializer.serialize(back)).isEqualTo(serializer.serialize(batch));
+    assertThat(fromV3).isEqualTo(batch);
+    assertThat(again).isEqualTo(batch);
+    assertThat(again.hasEventIds()).isTrue();
+    assertThat(again.eventId(1)).isEqualTo("b\u00e9");
+    assertThat(again.maxTsSeconds()).isEqualTo(3_700);
+    assertThat(again.hours()).containsExactly(0, 3_600);
     SpendBatch withoutRollup = new SpendBatch(ids, new long[] {10, 3_700, 20});
     assertThat(serializer.deserialize(serializer.getVersion(), serializer.serialize(withoutRollup)))
         .isEqualTo(withoutRollup);
-    assertThatThrownBy(() -> serializer.deserialize(99, new byte[0])).hasMessageContaining("expected: 1 to 3");
   }
 
   @Test

@@ -30,7 +30,7 @@ class InvocationBlockIT {
       + " response_bytes, input_tokens, cache_read_input_tokens, cache_write_input_tokens,"
       + " cache_write_1h_input_tokens, output_tokens, reasoning_tokens, usage_source, service_tier, team, user,"
       + " service, environment, cost_center, arrayStringConcat(tag_keys, '|'), arrayStringConcat(tag_values, '|'),"
-      + " key_fingerprint, trace_id, span_id, cost_nanos, pricing_status, price_ref, toUInt32(ingested_at), version";
+      + " key_fingerprint, trace_id, span_id, cost_nanos, pricing_status, price_ref, toUInt32(ingested_at), version, batch_id";
 
   @Test
   void everyColumnReadsBackAsWritten() throws Exception {
@@ -70,7 +70,7 @@ class InvocationBlockIT {
       r.outcome = "outcome-" + i;
       r.provider = "provider-" + (i % 300);
       rows.add(r);
-      block.add(r, TS + 10, 11);
+      block.add(r, "b-wide", TS + 10, 11);
     }
     inserter.insert(block);
     assertThat(clickhouse.queryRows("SELECT uniqExact(outcome), uniqExact(provider), count() FROM invocations"
@@ -84,18 +84,21 @@ class InvocationBlockIT {
     block.clear();
     List<Invocation> again = List.of(row("again", 0), row("again", 1));
     for (Invocation r : again) {
-      block.add(r, TS + 20, 21);
+      block.add(r, "b-again-" + r.eventId.charAt(r.eventId.length() - 1), TS + 20, 21);
     }
     assertThat(block.rows()).isEqualTo(2);
     inserter.insert(block);
     assertThat(read("event_id LIKE 'again-%'")).isEqualTo(expected(again, TS + 20, 21));
+    assertThat(clickhouse.queryRows("SELECT event_id, batch_id FROM invocations WHERE event_id LIKE 'again-%'"
+        + " ORDER BY event_id")).as("each row's own batch, a dictionary of two")
+        .containsExactly(List.of("again-000000", "b-again-0"), List.of("again-000001", "b-again-1"));
     inserter.close();
   }
 
   private static void insertAndCheck(List<Invocation> rows, long ingestedAt, long version) throws Exception {
     InvocationBlock block = new InvocationBlock();
     for (Invocation r : rows) {
-      block.add(r, ingestedAt, version);
+      block.add(r, "b-" + version, ingestedAt, version);
     }
     try (ClickHouseRowInserter inserter = new ClickHouseRowInserter(settings())) {
       inserter.insert(block);
@@ -130,8 +133,14 @@ class InvocationBlockIT {
         Long.toString(r.cacheWrite1hInputTokens), Long.toString(r.outputTokens), Long.toString(r.reasoningTokens),
         r.usageSource, r.serviceTier, r.team, r.user, r.service, r.environment, r.costCenter,
         String.join("|", r.tagKeys), String.join("|", r.tagValues), r.keyFingerprint, r.traceId, r.spanId,
-        nullable(r.costNanos), r.pricingStatus, r.priceRef, Long.toString(ingestedAt), Long.toString(version))));
+        nullable(r.costNanos), r.pricingStatus, r.priceRef, Long.toString(ingestedAt), Long.toString(version),
+        batchIdOf(r, version))));
     return out;
+  }
+
+  /** The batch id the tests give {@code r}: one per row in the "again" block, one per version elsewhere. */
+  private static String batchIdOf(Invocation r, long version) {
+    return r.eventId.startsWith("again-") ? "b-again-" + r.eventId.charAt(r.eventId.length() - 1) : "b-" + version;
   }
 
   private static String text(String value) {

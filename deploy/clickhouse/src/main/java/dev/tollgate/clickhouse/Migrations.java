@@ -49,6 +49,7 @@ public final class Migrations {
     static final String DATABASE_PLACEHOLDER = "${database}";
     private static final Pattern NAME = Pattern.compile("\\d{3}_[A-Za-z0-9_]+\\.sql");
     // A statement ends with ';' at the end of a line; ';' inside a line (in a string) does not split.
+    private static final Pattern ADD_COLUMN = Pattern.compile("(?is)\\bALTER\\s+TABLE\\s.*\\sADD\\s+COLUMN\\s");
     private static final Pattern STATEMENT_END = Pattern.compile(";[ \\t]*(\\r?\\n|$)");
 
     private Migrations() {
@@ -132,7 +133,7 @@ public final class Migrations {
                 continue;
             }
             for (String statement : migration.statements()) {
-                ClickHouseClients.execute(client, database, cluster == null ? statement : render(statement, cluster, database));
+                execute(client, database, cluster == null ? statement : render(statement, cluster, database));
             }
             ClickHouseClients.execute(client, "INSERT INTO " + db + ".schema_migrations (name, checksum, applied_at) VALUES ("
                     + ClickHouseClients.quoteString(migration.name()) + ", "
@@ -152,6 +153,23 @@ public final class Migrations {
     /** The cluster migrations on the classpath (same names as {@link #load}), in the order they apply. */
     public static List<Migration> loadCluster() {
         return load(CLUSTER_RESOURCE_DIR);
+    }
+
+    /**
+     * Runs one statement. {@code ALTER TABLE … ADD COLUMN} has no {@code IF NOT EXISTS} on
+     * ClickHouse 18.16, so the column being there already (a runner that stopped after the
+     * statement, or one running beside this one) counts as done, like the other DDL's IF NOT EXISTS.
+     */
+    private static void execute(Client client, String database, String statement) {
+        try {
+            ClickHouseClients.execute(client, database, statement);
+        } catch (RuntimeException e) {
+            if (!ADD_COLUMN.matcher(statement).find() || !String.valueOf(e.getMessage()).contains("already exists")) {
+                throw e;
+            }
+            LOG.info("clickhouse migration: column already there, statement skipped database={}, statement={}",
+                    database, statement);
+        }
     }
 
     /**

@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -28,7 +29,8 @@ import java.util.stream.Collectors;
  *       {@code ttft_histogram}, (buckets, counts) tuples. On ClickHouse 18.16 query it with the
  *       Tollgate database as the current database (the view's unqualified table name resolves
  *       there).</li>
- *   <li>{@value #BATCH_EVENTS_TABLE} — the event ids of each committed batch.</li>
+ *   <li>{@value #BATCH_EVENTS_TABLE} — the event ids of each batch committed before migration
+ *       004; since then a raw row carries its batch in {@code invocations.batch_id}.</li>
  *   <li>{@value #DAILY_TABLE} (migration 003) — sealed days: one row per {@link #DAILY_GROUP_COLUMNS
  *       group}, recomputed as a whole from {@value #TABLE} by {@link #sealDaySql};
  *       {@value #DAYS_TABLE} holds the seal marks. Readers combine it with the hourly rollups of
@@ -36,13 +38,14 @@ import java.util.stream.Collectors;
  * </ul>
  *
  * <h2>How rows get there (exactly once)</h2>
- * The attribution job's committer, when a checkpoint completes, inserts the batch's raw rows into
- * {@code invocations} (idempotent: ReplacingMergeTree by event), its ids into
- * {@value #BATCH_EVENTS_TABLE}, then runs {@link #insertBatchSql}: an {@code INSERT … SELECT} of
- * {@link #rawMetricExpressions} over {@code invocations FINAL} restricted to those ids. The batch id
- * is deterministic ({@link #batchIdOf}: a digest of the batch's event ids), so a batch committed
- * again after recovery writes the same keys and replaces its twin; re-pricing re-runs the same
- * statement for the same batch id with a higher version.
+ * The attribution job's sink writer opens a batch with a new id ({@link #newBatchId}) at the first
+ * row after a checkpoint, writes each raw row into {@code invocations} with that {@code batch_id}
+ * (idempotent: ReplacingMergeTree by event) and sums the batch's rollup rows as it goes. When the
+ * checkpoint that holds the batch completes, the committer inserts those rollup rows. The id is
+ * kept with the batch in the checkpoint, so a batch committed again after recovery writes the same
+ * keys and replaces its twin; re-pricing rebuilds the rollup rows of committed batches from raw
+ * rows ({@link #rebuildHoursStatements}) under a higher version. {@link #insertBatchSql} computes
+ * one batch's rollup rows from raw rows, for batches restored from checkpoints of older versions.
  *
  * <h2>Reading</h2>
  * <ul>
@@ -136,12 +139,20 @@ public final class SpendRollup {
     }
 
     /**
-     * The deterministic id of a batch: {@code b-} and 32 hex digits of the SHA-256 of its sorted,
-     * distinct event ids (a {@link BatchIdDigest} fed in that order). A batch committed again
-     * after recovery holds the same ids, so it gets the same id and replaces its twin; two
-     * different committed batches never share an event (the job's dedup state is checkpointed with
-     * the batches), so they never share an id. Unlike a checkpoint id, content cannot be reused by
-     * a later attempt for different rows.
+     * A new batch id: {@code b-} and 32 random hex digits (122 random bits, a version 4 UUID's).
+     * The sink writer draws one per batch and keeps it with the batch, so a batch committed again
+     * after recovery carries the same id, and a batch of a later attempt (rows replayed after a
+     * checkpoint that never completed) gets a different one.
+     */
+    public static String newBatchId() {
+        return "b-" + UUID.randomUUID().toString().replace("-", "");
+    }
+
+    /**
+     * The id the sink writer gave a batch before migration 004: {@code b-} and 32 hex digits of the
+     * SHA-256 of its distinct event ids, each length-prefixed (so ("ab","c") and ("a","bc")
+     * differ), sorted. Batches restored from checkpoints of that time carry such ids; tests build
+     * them here.
      */
     public static String batchIdOf(Collection<String> eventIds) {
         requireNonNull(eventIds, "eventIds");
@@ -150,54 +161,23 @@ public final class SpendRollup {
         }
         String[] sorted = eventIds.toArray(new String[0]);
         Arrays.sort(sorted);
-        BatchIdDigest digest = new BatchIdDigest();
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available", e);
+        }
+        ByteBuffer length = ByteBuffer.allocate(4);
         String previous = null;
         for (String id : sorted) {
             if (!id.equals(previous)) {
-                digest.add(id);
+                byte[] utf8 = id.getBytes(StandardCharsets.UTF_8);
+                sha.update(length.putInt(0, utf8.length).array());
+                sha.update(utf8);
             }
             previous = id;
         }
-        return digest.finish();
-    }
-
-    /**
-     * A batch id built from event ids fed one at a time: {@code b-} and 32 hex digits of the
-     * SHA-256 of the ids, each length-prefixed (so ("ab","c") and ("a","bc") differ), in the order
-     * fed. The sink writer feeds its ids as it writes them, with no sort: a batch's id is kept with
-     * the batch and reused when it is committed again, so only distinct contents must give
-     * distinct ids, which any order does. {@link #batchIdOf} feeds them sorted.
-     *
-     * <p>Not thread-safe.
-     */
-    public static final class BatchIdDigest {
-        private final MessageDigest sha;
-        private final ByteBuffer length = ByteBuffer.allocate(4);
-        private int ids;
-
-        public BatchIdDigest() {
-            try {
-                sha = MessageDigest.getInstance("SHA-256");
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("SHA-256 is not available", e);
-            }
-        }
-
-        public void add(String eventId) {
-            byte[] utf8 = eventId.getBytes(StandardCharsets.UTF_8);
-            sha.update(length.putInt(0, utf8.length).array());
-            sha.update(utf8);
-            ids++;
-        }
-
-        /** The id of the ids fed since the last call; starts the next batch. */
-        public String finish() {
-            if (ids == 0) {
-                throw new IllegalStateException("eventIds: empty (expected: the ids of a non-empty batch)");
-            }
-            ids = 0;
-            return "b-" + HexFormat.of().formatHex(sha.digest(), 0, 16);
-        }
+        return "b-" + HexFormat.of().formatHex(sha.digest(), 0, 16);
     }
 
     /**
@@ -319,9 +299,12 @@ public final class SpendRollup {
     /**
      * The statement that (re)writes batch {@code batchId}'s rollup rows from its raw rows:
      * {@code INSERT INTO db.spend_hourly_batches … SELECT … FROM db.invocations FINAL WHERE ts in
-     * [fromSeconds, toSecondsExclusive) AND event_id IN (the batch's ids in spend_batch_events)
-     * GROUP BY …}. The ts bounds only prune (they must cover every event of the batch). Filtering
-     * before FINAL is safe: ts and event_id never change between versions of an event's row.
+     * [fromSeconds, toSecondsExclusive) AND (batch_id = the batch OR event_id IN (the batch's ids
+     * in spend_batch_events, for rows written before migration 004)) GROUP BY …}. The ts bounds
+     * only prune (they must cover every event of the batch). Filtering before FINAL is safe: ts and
+     * event_id never change between versions of an event's row, and a row's batch_id changes only
+     * from a batch that is never committed (an attempt whose checkpoint did not complete) to the
+     * one of its replay.
      * Running it again gives the same rows, which replace the previous ones when {@code version}
      * is not lower.
      */
@@ -345,9 +328,9 @@ public final class SpendRollup {
                 + "SELECT " + select + ", " + batch + ", toUInt64(" + version + ")\n"
                 + "FROM " + db + "." + RAW_TABLE + " FINAL\n"
                 + "WHERE ts >= " + from + " AND ts < " + to + "\n"
-                + "  AND event_id IN (SELECT event_id FROM " + db + "." + BATCH_EVENTS_TABLE
-                + " WHERE batch_id = " + batch
-                + " AND hour >= toStartOfHour(" + from + ") AND hour < " + to + ")\n"
+                + "  AND (batch_id = " + batch + " OR event_id IN (SELECT event_id FROM " + db + "."
+                + BATCH_EVENTS_TABLE + " WHERE batch_id = " + batch
+                + " AND hour >= toStartOfHour(" + from + ") AND hour < " + to + "))\n"
                 + "GROUP BY " + GROUP_COLUMNS.stream().map(SpendRollup::rawGroupExpression)
                         .collect(Collectors.joining(", "));
     }
@@ -367,16 +350,27 @@ public final class SpendRollup {
     }
 
     /**
-     * The statement that rebuilds, from the current raw rows, every committed batch's rollup rows
+     * The statements that rebuild, from the current raw rows, every committed batch's rollup rows
      * for the whole hours in {@code [fromHourSeconds, toHourSecondsExclusive)} (both multiples of
      * 3600), each under its own {@code batch_id} with {@code version}: what re-pricing runs after
      * rewriting raw rows. Exact because {@code hour} is part of a rollup row's key: the rows of an
-     * hour of a batch are rebuilt from all of that hour's events of that batch. ANY JOIN: a batch's
-     * id recorded twice (a re-commit) still matches each event once. Events of batches not yet
-     * committed are left to their own commit.
+     * hour of a batch are rebuilt from all of that hour's events of that batch. Events of batches
+     * not yet committed are left to their own commit. Two statements, one per way a raw row names
+     * its batch:
+     * <ol>
+     *   <li>rows written before migration 004 (an empty {@code batch_id}): their batch is found
+     *       through {@value #BATCH_EVENTS_TABLE}, which the committer filled with every id of a
+     *       batch it committed. ANY JOIN: a batch's id recorded twice (a re-commit) still matches
+     *       each event once.</li>
+     *   <li>rows that carry their {@code batch_id}: a batch is committed when it has rollup rows
+     *       (the committer writes them only after the checkpoint that holds the batch completed).
+     *       A row written by an attempt whose checkpoint never completed carries a batch that is
+     *       never committed, and its replay wrote a twin with a higher version in the batch that
+     *       was: with or without {@code FINAL}, the filter keeps only the committed one.</li>
+     * </ol>
      */
-    public static String rebuildHoursSql(String database, long fromHourSeconds, long toHourSecondsExclusive,
-            long version) {
+    public static List<String> rebuildHoursStatements(String database, long fromHourSeconds,
+            long toHourSecondsExclusive, long version) {
         String db = ClickHouseClients.quoteIdentifier(database);
         if (fromHourSeconds < 0 || fromHourSeconds % 3600 != 0 || toHourSecondsExclusive % 3600 != 0
                 || toHourSecondsExclusive <= fromHourSeconds || version < 0) {
@@ -386,29 +380,25 @@ public final class SpendRollup {
         String from = "toDateTime(" + fromHourSeconds + ", 'UTC')";
         String to = "toDateTime(" + toHourSecondsExclusive + ", 'UTC')";
         String groups = GROUP_COLUMNS.stream().map(SpendRollup::rawGroupExpression).collect(Collectors.joining(", "));
-        return "INSERT INTO " + db + "." + TABLE + " (" + String.join(", ", GROUP_COLUMNS) + ", "
-                + String.join(", ", METRIC_COLUMNS) + ", batch_id, version)\n"
-                + "SELECT " + selectGroupsAndMetrics() + ", batch_id, toUInt64(" + version + ")\n"
-                + "FROM " + db + "." + RAW_TABLE + " FINAL\n"
-                // Named: modern ClickHouse refuses an unnamed joined subquery.
-                + "ANY INNER JOIN (SELECT event_id, batch_id FROM " + db + "." + BATCH_EVENTS_TABLE
-                + " WHERE hour >= " + from + " AND hour < " + to + ") AS batch_events USING event_id\n"
-                + "WHERE ts >= " + from + " AND ts < " + to + "\n"
-                + "GROUP BY " + groups + ", batch_id";
-    }
-
-    /**
-     * The statement listing the batches holding events of hours in {@code [fromSeconds,
-     * toSecondsExclusive)} with the ts range of each batch's events:
-     * {@code batch_id, min hour, max hour} (re-pricing rebuilds exactly these batches).
-     */
-    public static String batchesInRangeSql(String database, long fromSeconds, long toSecondsExclusive) {
-        String db = ClickHouseClients.quoteIdentifier(database);
-        return "SELECT batch_id, toUInt32(min(hour)), toUInt32(max(hour)) FROM " + db + "." + BATCH_EVENTS_TABLE
-                + " WHERE batch_id IN (SELECT batch_id FROM " + db + "." + BATCH_EVENTS_TABLE
-                + " WHERE hour >= toStartOfHour(toDateTime(" + fromSeconds + ", 'UTC'))"
-                + " AND hour < toDateTime(" + toSecondsExclusive + ", 'UTC'))"
-                + " GROUP BY batch_id ORDER BY batch_id";
+        String insert = "INSERT INTO " + db + "." + TABLE + " (" + String.join(", ", GROUP_COLUMNS) + ", "
+                + String.join(", ", METRIC_COLUMNS) + ", batch_id, version)\n";
+        String inRange = "WHERE ts >= " + from + " AND ts < " + to + "\n";
+        return List.of(
+                insert + "SELECT " + selectGroupsAndMetrics() + ", committed_batch_id, toUInt64(" + version + ")\n"
+                        + "FROM " + db + "." + RAW_TABLE + " FINAL\n"
+                        // Named: modern ClickHouse refuses an unnamed joined subquery. Renamed: the raw
+                        // table has a batch_id of its own (empty on these rows).
+                        + "ANY INNER JOIN (SELECT event_id, batch_id AS committed_batch_id FROM " + db + "."
+                        + BATCH_EVENTS_TABLE + " WHERE hour >= " + from + " AND hour < " + to
+                        + " AND event_id != '') AS batch_events USING event_id\n"
+                        + inRange
+                        + "GROUP BY " + groups + ", committed_batch_id",
+                insert + "SELECT " + selectGroupsAndMetrics() + ", batch_id, toUInt64(" + version + ")\n"
+                        + "FROM " + db + "." + RAW_TABLE + " FINAL\n"
+                        + inRange
+                        + "  AND batch_id IN (SELECT batch_id FROM " + db + "." + TABLE
+                        + " WHERE hour >= " + from + " AND hour < " + to + ")\n"
+                        + "GROUP BY " + groups + ", batch_id");
     }
 
     /**

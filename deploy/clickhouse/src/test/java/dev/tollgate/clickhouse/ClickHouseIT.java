@@ -68,6 +68,21 @@ class ClickHouseIT {
     }
 
     @Test
+    void aColumnAddedAlreadyCountsAsAddedAndAnyOtherFailureStillFails() {
+        Migrations.apply(admin, "mig_rerun");
+        // A runner that stopped after 004's ALTER but before recording it: the next run applies 004 again.
+        Migrations.Migration addColumn = Migrations.load().stream()
+                .filter(m -> m.name().equals("004_invocation_batch.sql")).findFirst().orElseThrow();
+        assertThat(Migrations.apply(admin, "mig_rerun", List.of(new Migrations.Migration("005_again.sql", addColumn.sql()))))
+                .containsExactly("005_again.sql");
+        assertThat(ClickHouseClients.queryLong(admin, "SELECT count() FROM system.columns WHERE database = 'mig_rerun'"
+                + " AND table = 'invocations' AND name = 'batch_id'")).isEqualTo(1);
+
+        assertThatThrownBy(() -> Migrations.apply(admin, "mig_rerun", List.of(new Migrations.Migration("006_bad.sql",
+                "ALTER TABLE invocations ADD COLUMN batch_id2 NoSuchType DEFAULT ''")))).hasMessageContaining("NoSuchType");
+    }
+
+    @Test
     void clientDefaultDatabaseResolvesUnqualifiedNamesAndRowsRoundTrip() {
         Migrations.apply(admin, "mig_client");
         try (Client client = ClickHouseClients.create(server.httpUrl(), "default", "", "mig_client")) {

@@ -129,38 +129,66 @@ class SpendRollupIT {
     }
 
     @Test
-    void rebuildingHoursAfterARepricingFollowsTheRawRowsAndIsIdempotent() {
+    void rebuildingHoursAfterARepricingFollowsTheRawRowsOfCommittedBatchesOfBothKindsAndIsIdempotent() {
         String db = "rollup_it_rebuild";
         try (Client admin = ClickHouseClients.create(server.httpUrl(), "default", "", "default");
                 Client other = ClickHouseClients.create(server.httpUrl(), "default", "", db)) {
             Migrations.apply(admin, db);
+            // Events 0..999: written before raw rows carried their batch; the committer recorded their ids.
             ClickHouseClients.execute(other, insertRaw(1000, "1", "toInt64(number * 1000 + 7)"));
             ClickHouseClients.execute(other, "INSERT INTO spend_batch_events (batch_id, hour, event_id, committed_at)"
                     + " SELECT if(number < 500, 'b-0', 'b-1'), toStartOfHour(toDateTime(" + T0 + " + number * 7, 'UTC')),"
                     + " concat('e', toString(number)), now() FROM system.numbers LIMIT 1000");
-            ClickHouseClients.execute(other, SpendRollup.insertBatchSql(db, "b-0", 10, T0, T0 + 7_000));
-            ClickHouseClients.execute(other, SpendRollup.insertBatchSql(db, "b-1", 10, T0, T0 + 7_000));
-            // Re-price every event: cost x 3, a higher raw version.
-            ClickHouseClients.execute(other, insertRaw(1000, "2", "toInt64((number * 1000 + 7) * 3)"));
-            long from = T0 - T0 % 3600;
+            // Events 1000..1199: batch b-2, committed. 1000..1049 were first written by an attempt
+            // whose checkpoint never completed (batch b-lost, a lower version). 1200..1299: batch
+            // b-3, written but not committed yet.
+            ClickHouseClients.execute(other, insertRawOfBatch(1000, 50, "0", "toInt64(1)", "b-lost"));
+            ClickHouseClients.execute(other, insertRawOfBatch(1000, 200, "1", "toInt64(number * 1000 + 7)", "b-2"));
+            ClickHouseClients.execute(other, insertRawOfBatch(1200, 100, "1", "toInt64(number * 1000 + 7)", "b-3"));
+            for (String batch : List.of("b-0", "b-1", "b-2")) {
+                ClickHouseClients.execute(other, SpendRollup.insertBatchSql(db, batch, 10, T0, T0 + 10_000));
+            }
             String totals = "SELECT sum(requests), sum(cost_nanos), sum(unpriced_requests) FROM "
                     + SpendRollup.TABLE + " FINAL";
             List<String> before = ClickHouseClients.queryRows(other, totals).get(0);
+            assertThat(before.get(0)).isEqualTo("1200");
+            // Re-price every event: cost x 3, a higher raw version, every other column kept.
+            ClickHouseClients.execute(other, insertRaw(1000, "2", "toInt64((number * 1000 + 7) * 3)"));
+            ClickHouseClients.execute(other, insertRawOfBatch(1000, 200, "2", "toInt64((number * 1000 + 7) * 3)", "b-2"));
+            ClickHouseClients.execute(other, insertRawOfBatch(1200, 100, "2", "toInt64((number * 1000 + 7) * 3)", "b-3"));
+            long from = T0 - T0 % 3600;
 
-            ClickHouseClients.execute(other, SpendRollup.rebuildHoursSql(db, from, from + 3 * 3600, 20));
+            rebuild(other, db, from, 20);
             List<String> once = ClickHouseClients.queryRows(other, totals).get(0);
-            ClickHouseClients.execute(other, SpendRollup.rebuildHoursSql(db, from, from + 3 * 3600, 21));
+            rebuild(other, db, from, 21);
             List<String> twice = ClickHouseClients.queryRows(other, totals).get(0);
 
-            assertThat(once).containsExactly("1000", String.valueOf(Long.parseLong(before.get(1)) * 3), "100");
+            assertThat(once).containsExactly("1200", String.valueOf(Long.parseLong(before.get(1)) * 3), before.get(2));
             assertThat(twice).isEqualTo(once);
+            assertThat(ClickHouseClients.queryLong(other, "SELECT count() FROM " + SpendRollup.TABLE
+                    + " WHERE batch_id IN ('b-3', 'b-lost')")).as("rollup rows of batches never committed").isZero();
             assertThat(ClickHouseClients.queryRows(other, "SELECT " + GROUPS + ", "
                     + String.join(", ", SpendRollup.rollupMetricExpressions()) + " FROM " + SpendRollup.TABLE
                     + " FINAL GROUP BY " + GROUPS + " ORDER BY " + GROUPS))
                     .isEqualTo(ClickHouseClients.queryRows(other, "SELECT " + rawGroups() + ", "
                             + String.join(", ", SpendRollup.rawMetricExpressions())
-                            + " FROM invocations FINAL WHERE tenant != '' GROUP BY " + GROUPS + " ORDER BY " + GROUPS));
+                            + " FROM invocations FINAL WHERE tenant != '' AND batch_id != 'b-3' GROUP BY " + GROUPS
+                            + " ORDER BY " + GROUPS));
         }
+    }
+
+    private static void rebuild(Client client, String db, long fromHour, long version) {
+        for (String statement : SpendRollup.rebuildHoursStatements(db, fromHour, fromHour + 3 * 3600, version)) {
+            ClickHouseClients.execute(client, statement);
+        }
+    }
+
+    /** Raw rows of events {@code first} .. {@code first + events - 1} written by batch {@code batchId}. */
+    private static String insertRawOfBatch(int first, int events, String version, String cost, String batchId) {
+        String rows = insertRaw(events, version, cost).replace("FROM system.numbers LIMIT " + events,
+                "FROM (SELECT number + " + first + " AS number FROM system.numbers LIMIT " + events + ")");
+        return rows.replace("cost_nanos, version)", "cost_nanos, version, batch_id)")
+                .replace("toUInt64(" + version + ")", "toUInt64(" + version + "), '" + batchId + "'");
     }
 
     @Test
@@ -176,17 +204,6 @@ class SpendRollupIT {
         for (List<String> row : rows) {
             assertThat(Integer.parseInt(row.get(1))).as(row.get(0)).isEqualTo(SpendRollup.bucketOf(Long.parseLong(row.get(0))));
         }
-    }
-
-    @Test
-    void listsTheBatchesOfATimeRange() {
-        // Events 0..499 (batch 1-0) span T0 .. T0 + 3493 s; 500..999 (1-1) from T0 + 3500 s.
-        long hour = T0 - T0 % 3600;
-        List<List<String>> all = ClickHouseClients.queryRows(client, SpendRollup.batchesInRangeSql(DB, T0, T0 + 7000));
-        assertThat(all).extracting(r -> r.get(0)).containsExactly("1-0", "1-1");
-        List<List<String>> last = ClickHouseClients.queryRows(client,
-                SpendRollup.batchesInRangeSql(DB, hour + 3 * 3600, hour + 4 * 3600));
-        assertThat(last).isEmpty();
     }
 
     private static void commit(String batchId, long version) {

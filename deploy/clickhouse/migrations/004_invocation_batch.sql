@@ -1,0 +1,11 @@
+-- Each raw row names the sink batch that wrote it (dev.tollgate.clickhouse.SpendRollup, "How rows
+-- get there"). Until this column, the committer recorded every event id of a committed batch in
+-- spend_batch_events, a row per event, which the server inserted, sorted and merged again.
+-- Now a batch is committed when it has rollup rows in spend_hourly_batches, and re-pricing
+-- rebuilds a batch from the raw rows that carry its id. Rows written before this migration keep
+-- an empty batch_id and are still found through spend_batch_events.
+--
+-- LowCardinality: a part holds the ids of a few batches. No IF NOT EXISTS (ClickHouse 18.16 has
+-- none): the migration runner applies a migration once, and skips this statement when the column
+-- is already there.
+ALTER TABLE invocations ADD COLUMN batch_id LowCardinality(String) DEFAULT '';
