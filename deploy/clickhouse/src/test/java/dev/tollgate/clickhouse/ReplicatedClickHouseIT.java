@@ -113,7 +113,7 @@ class ReplicatedClickHouseIT {
     @Test
     void losesNothingWhenAReplicaIsKilledMidLoadAndEveryReplicaEndsWithExactTotals() throws Exception {
         assertThat(Migrations.apply(nodes[0].client, DB, CLUSTER)).containsExactly("001_invocations.sql", "002_spend_hourly.sql",
-                "003_spend_daily.sql");
+                "003_spend_daily.sql", "004_invocation_batch.sql");
         // Created on BOTH nodes by one ON CLUSTER run against node 1, with the engines the variant promises.
         for (Node node : nodes) {
             assertThat(ClickHouseClients.queryRows(node.client, "SELECT name, engine FROM system.tables WHERE database = '"
@@ -134,7 +134,7 @@ class ReplicatedClickHouseIT {
         assertSameColumnsAsTheSingleNodeSchema();
         // The record of applied migrations is replicated: the runner pointed at node 2 has nothing to do.
         awaitTrue("schema_migrations replicated to node 2", Duration.ofSeconds(20),
-                () -> ClickHouseClients.queryLong(nodes[1].client, "SELECT count() FROM " + DB + ".schema_migrations FINAL") == 3);
+                () -> ClickHouseClients.queryLong(nodes[1].client, "SELECT count() FROM " + DB + ".schema_migrations FINAL") == 4);
         assertThat(Migrations.apply(nodes[1].client, DB, CLUSTER)).isEmpty();
 
         // Load: batches alternate between the two nodes' Distributed tables, like writers behind a
@@ -229,6 +229,18 @@ class ReplicatedClickHouseIT {
             awaitTrue("rollup on " + node.cluster.replica(), Duration.ofSeconds(20), () -> ClickHouseClients.queryRows(node.client,
                     "SELECT toString(sum(requests)), toString(sum(input_tokens)), toString(sum(output_tokens)), toString(sum(cost_nanos)) FROM "
                             + DB + ".spend_hourly WHERE tenant = 'default'").get(0).equals(expected.subList(1, 5)));
+        }
+        // Re-pricing's rebuild (both statements) through node 1: the same totals, under a higher version.
+        long hour = TS - TS % 3600;
+        for (String rebuild : SpendRollup.rebuildHoursStatements(DB, hour, hour + 2 * 3600, 2)) {
+            ClickHouseClients.execute(nodes[0].client, rebuild);
+        }
+        for (Node node : nodes) {
+            awaitTrue("rebuilt rollup on " + node.cluster.replica(), Duration.ofSeconds(20), () -> ClickHouseClients.queryRows(
+                    node.client, "SELECT toString(sum(requests)), toString(sum(input_tokens)), toString(sum(output_tokens)),"
+                            + " toString(sum(cost_nanos)), toString(min(version)) FROM " + DB + ".spend_hourly_batches FINAL"
+                            + " WHERE tenant = 'default'").get(0).equals(List.of(expected.get(1), expected.get(2),
+                    expected.get(3), expected.get(4), "2")));
         }
     }
 
