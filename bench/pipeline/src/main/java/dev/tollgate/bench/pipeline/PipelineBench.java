@@ -126,7 +126,7 @@ public final class PipelineBench {
   }
 
   public static void main(String[] args) throws Exception {
-    int events = Integer.parseInt(env("EVENTS", "1000000"));
+    int events = Integer.parseInt(env("EVENTS", "3000000"));
     int rate = Integer.parseInt(env("RATE", "10000"));
     int freshnessSeconds = Integer.parseInt(env("FRESHNESS_SECONDS", "30"));
     int warmUpEvents = Integer.parseInt(env("WARMUP_EVENTS", "300000"));
@@ -141,11 +141,13 @@ public final class PipelineBench {
       kafka.createTopic("tollgate.invocations.dlq", 1, false);
       kafka.createTopic("tollgate.directory", 1, true);
       kafka.createTopic("tollgate.prices", 1, true);
+      // The job settings of the single-machine deployment (deploy/compose/tollgate.yaml): checkpoints
+      // every 5 s, parallelism 2; the sink's defaults. Environment variables override them.
       AttributionConfig config = AttributionConfig.from(ConfigSource.parse("bench.yaml", """
           kafka: {bootstrap_servers: "%s"}
           clickhouse: {url: "%s", database: %s}
           job:
-            checkpoint_interval: 2s
+            checkpoint_interval: 5s
             parallelism: 2
             checkpoint_dir: "%s"
           """.formatted(kafka.bootstrapServers(), clickhouse.httpUrl(), database,
