@@ -18,7 +18,8 @@ import java.util.Objects;
  * in {@code spend_batch_events}, where re-pricing finds that batch's rows. Formats 1 and 2 also
  * have no rollup rows: the committer computes them from {@code invocations}.
  *
- * <p>Immutable after construction (the arrays are not copied: callers hand them over).
+ * <p>Immutable after construction (the arrays are not copied: callers hand them over); the
+ * hours of a batch with ids and the encoded form are computed once, on first use.
  */
 public final class SpendBatch {
 

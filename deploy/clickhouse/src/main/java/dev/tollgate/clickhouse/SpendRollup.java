@@ -149,10 +149,10 @@ public final class SpendRollup {
     }
 
     /**
-     * The id the sink writer gave a batch before migration 004: {@code b-} and 32 hex digits of the
-     * SHA-256 of its distinct event ids, each length-prefixed (so ("ab","c") and ("a","bc")
-     * differ), sorted. Batches restored from checkpoints of that time carry such ids; tests build
-     * them here.
+     * A batch id of the kind batches had before migration 004, a digest of their event ids:
+     * {@code b-} and 32 hex digits of the SHA-256 of the distinct ids, sorted, each length-prefixed
+     * (so ("ab","c") and ("a","bc") differ). The writer of that time fed the ids in the order it
+     * wrote them, so its ids differ from these; tests build batches of the older formats with it.
      */
     public static String batchIdOf(Collection<String> eventIds) {
         requireNonNull(eventIds, "eventIds");
