@@ -26,11 +26,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Attributes each event record, keyed by its event id's dedup lane, in one operator: drops a
  * repeated event id, decodes the record, attaches identity from the key directory and prices the
- * usage with the price overrides. The steps share one operator so that a record crosses one network exchange (the
- * keyBy) to get here, not several: a broadcast-connected operator cannot be chained, so separate
- * enrich and price operators each cost a serialization round trip per event. Records cross the
- * exchange as the bytes Kafka holds: keyed by the id read from them ({@code EventIdKey}), decoded
- * here once, which spares serializing every decoded row for the exchange and reading it back.
+ * usage with the price overrides. The steps share one operator so that a record crosses one
+ * network exchange (the keyBy) to get here, not several: a broadcast-connected operator cannot be
+ * chained, so separate enrich and price operators each cost a serialization round trip per event.
+ * Records cross the exchange as the bytes Kafka holds: keyed by the id read from them
+ * ({@code EventIdKey}), decoded here once, which spares serializing every decoded row for the
+ * exchange and reading it back.
  *
  * <ul>
  *   <li>Dedup (keyed state {@value #SEEN_STATE}): a repeated event id is dropped and counted,

@@ -42,9 +42,14 @@ class SpendRollupIT {
     }
 
     private static String insertRaw(int events, String version, String cost) {
+        return insertRaw(0, events, version, cost, "");
+    }
+
+    /** Raw rows of events {@code first} .. {@code first + events - 1}, written by batch {@code batchId} ('': none). */
+    private static String insertRaw(int first, int events, String version, String cost, String batchId) {
         return "INSERT INTO invocations (event_id, tenant, ts, provider, operation, model, status_code, outcome,"
                 + " ttft_us, duration_us, input_tokens, cache_read_input_tokens, cache_write_input_tokens,"
-                + " cache_write_1h_input_tokens, output_tokens, reasoning_tokens, team, cost_nanos, version)"
+                + " cache_write_1h_input_tokens, output_tokens, reasoning_tokens, team, cost_nanos, version, batch_id)"
                 + " SELECT concat('e', toString(number)), if(number % 2 = 0, 'acme', 'globex'),"
                 + " toDateTime(" + T0 + " + number * 7, 'UTC'), 'openai', 'chat',"
                 + " concat('model-', toString(number % 4)), if(number % 17 = 0, 500, 200),"
@@ -52,8 +57,8 @@ class SpendRollupIT {
                 + " if(number % 3 = 0, NULL, toInt64(number * 37 % 900000)), toInt64(number * 9973 % 3000000),"
                 + " toInt64(number * 11), toInt64(number * 3), toInt64(number % 5), toInt64(number % 2),"
                 + " toInt64(number * 2), toInt64(number % 7), concat('team-', toString(number % 3)),"
-                + " if(number % 10 = 9, NULL, " + cost + "), toUInt64(" + version + ")"
-                + " FROM system.numbers LIMIT " + events;
+                + " if(number % 10 = 9, NULL, " + cost + "), toUInt64(" + version + "), '" + batchId + "'"
+                + " FROM (SELECT number + " + first + " AS number FROM system.numbers LIMIT " + events + ")";
     }
 
     @AfterAll
@@ -142,9 +147,9 @@ class SpendRollupIT {
             // Events 1000..1199: batch b-2, committed. 1000..1049 were first written by an attempt
             // whose checkpoint never completed (batch b-lost, a lower version). 1200..1299: batch
             // b-3, written but not committed yet.
-            ClickHouseClients.execute(other, insertRawOfBatch(1000, 50, "0", "toInt64(1)", "b-lost"));
-            ClickHouseClients.execute(other, insertRawOfBatch(1000, 200, "1", "toInt64(number * 1000 + 7)", "b-2"));
-            ClickHouseClients.execute(other, insertRawOfBatch(1200, 100, "1", "toInt64(number * 1000 + 7)", "b-3"));
+            ClickHouseClients.execute(other, insertRaw(1000, 50, "0", "toInt64(1)", "b-lost"));
+            ClickHouseClients.execute(other, insertRaw(1000, 200, "1", "toInt64(number * 1000 + 7)", "b-2"));
+            ClickHouseClients.execute(other, insertRaw(1200, 100, "1", "toInt64(number * 1000 + 7)", "b-3"));
             for (String batch : List.of("b-0", "b-1", "b-2")) {
                 ClickHouseClients.execute(other, SpendRollup.insertBatchSql(db, batch, 10, T0, T0 + 10_000));
             }
@@ -154,8 +159,8 @@ class SpendRollupIT {
             assertThat(before.get(0)).isEqualTo("1200");
             // Re-price every event: cost x 3, a higher raw version, every other column kept.
             ClickHouseClients.execute(other, insertRaw(1000, "2", "toInt64((number * 1000 + 7) * 3)"));
-            ClickHouseClients.execute(other, insertRawOfBatch(1000, 200, "2", "toInt64((number * 1000 + 7) * 3)", "b-2"));
-            ClickHouseClients.execute(other, insertRawOfBatch(1200, 100, "2", "toInt64((number * 1000 + 7) * 3)", "b-3"));
+            ClickHouseClients.execute(other, insertRaw(1000, 200, "2", "toInt64((number * 1000 + 7) * 3)", "b-2"));
+            ClickHouseClients.execute(other, insertRaw(1200, 100, "2", "toInt64((number * 1000 + 7) * 3)", "b-3"));
             long from = T0 - T0 % 3600;
 
             rebuild(other, db, from, 20);
@@ -181,14 +186,6 @@ class SpendRollupIT {
         for (String statement : SpendRollup.rebuildHoursStatements(db, fromHour, fromHour + 3 * 3600, version)) {
             ClickHouseClients.execute(client, statement);
         }
-    }
-
-    /** Raw rows of events {@code first} .. {@code first + events - 1} written by batch {@code batchId}. */
-    private static String insertRawOfBatch(int first, int events, String version, String cost, String batchId) {
-        String rows = insertRaw(events, version, cost).replace("FROM system.numbers LIMIT " + events,
-                "FROM (SELECT number + " + first + " AS number FROM system.numbers LIMIT " + events + ")");
-        return rows.replace("cost_nanos, version)", "cost_nanos, version, batch_id)")
-                .replace("toUInt64(" + version + ")", "toUInt64(" + version + "), '" + batchId + "'");
     }
 
     @Test
