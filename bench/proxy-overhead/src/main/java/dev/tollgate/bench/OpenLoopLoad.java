@@ -11,20 +11,17 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +32,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -51,7 +47,8 @@ import org.HdrHistogram.Histogram;
  * time to first body byte and the spread between the first and last body chunk (incremental
  * delivery: a buffered stream arrives all at once, with a spread near 0).
  *
- * <p>A scheduler thread issues the sends; one event loop does all I/O and recording.
+ * <p>One event loop does everything: its timer issues the sends, and it does all I/O and recording.
+ * The request is encoded once and the same bytes are written for every send.
  */
 public final class OpenLoopLoad {
 
@@ -64,6 +61,9 @@ public final class OpenLoopLoad {
   private final int maxConnections;
   private final boolean stream;
   private final String label;
+  private final String tracePath;
+  private long[] trace = new long[0];
+  private int traced;
 
   private final Histogram latency = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
   private final Histogram firstByte = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
@@ -79,6 +79,11 @@ public final class OpenLoopLoad {
   private long outstanding;
   private EventLoop loop;
   private Bootstrap bootstrap;
+  private final ByteBuf requestBytes;
+  private long intervalNanos;
+  private long nextNanos;
+  private long endNanos;
+  private CountDownLatch allScheduled;
 
   private OpenLoopLoad(String[] args) {
     URI url = null;
@@ -90,6 +95,7 @@ public final class OpenLoopLoad {
     int maxConnections = 512;
     boolean stream = false;
     String label = "";
+    String tracePath = null;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       switch (arg) {
@@ -106,6 +112,7 @@ public final class OpenLoopLoad {
         case "--max-connections" -> maxConnections = Integer.parseInt(args[++i]);
         case "--stream" -> stream = true;
         case "--label" -> label = args[++i];
+        case "--trace" -> tracePath = args[++i];
         default -> throw new IllegalArgumentException("unexpected argument: " + arg);
       }
     }
@@ -121,6 +128,8 @@ public final class OpenLoopLoad {
     this.maxConnections = maxConnections;
     this.stream = stream;
     this.label = label;
+    this.tracePath = tracePath;
+    this.requestBytes = encode(url, this.body, headers);
   }
 
   private static Duration duration(String text) {
@@ -139,38 +148,32 @@ public final class OpenLoopLoad {
   }
 
   private void run() throws Exception {
-    MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    // Epoll where available: its timers wake the loop with microsecond precision, so the loop can
+    // schedule its own sends. One thread does everything: no cross-thread wake-up per request,
+    // which on these shared cores would cost the targets as much CPU as they spend themselves.
+    boolean epoll = Epoll.isAvailable();
+    MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
+        epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
     try {
       loop = group.next();
-      bootstrap = new Bootstrap().group(loop).channel(NioSocketChannel.class)
+      bootstrap = new Bootstrap().group(loop).channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
           .option(ChannelOption.TCP_NODELAY, true)
           .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
           .handler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
-              ch.pipeline().addLast(new HttpClientCodec(), new ResponseHandler());
+              ch.pipeline().addLast(new HttpResponseDecoder(), new ResponseHandler());
             }
           });
-      long intervalNanos = (long) (1e9 / rate);
+      intervalNanos = (long) (1e9 / rate);
       long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
       measureFromNanos = start + warmupNanos;
-      long end = measureFromNanos + durationNanos;
-      long next = start;
-      while (next < end) {
-        long now = System.nanoTime();
-        if (now < next) {
-          LockSupport.parkNanos(next - now);
-          continue;
-        }
-        // Every request whose time has come is sent with its own scheduled time, however late the
-        // scheduler woke up: the delay is charged to the request, as a real arrival would be.
-        List<Long> due = new ArrayList<>();
-        while (next <= now && next < end) {
-          due.add(next);
-          next += intervalNanos;
-        }
-        loop.execute(() -> due.forEach(this::send));
-      }
+      endNanos = measureFromNanos + durationNanos;
+      nextNanos = start;
+      CountDownLatch scheduled = new CountDownLatch(1);
+      allScheduled = scheduled;
+      loop.execute(this::sendDue);
+      scheduled.await();
       CountDownLatch drained = new CountDownLatch(1);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
       while (System.nanoTime() < deadline) {
@@ -187,6 +190,24 @@ public final class OpenLoopLoad {
     } finally {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
     }
+  }
+
+  /**
+   * Sends every request whose time has come, each with its own scheduled time however late the loop
+   * got to it (the delay is charged to the request, as a real arrival's would be), then sets a timer
+   * for the next one.
+   */
+  private void sendDue() {
+    long now = System.nanoTime();
+    while (nextNanos <= now && nextNanos < endNanos) {
+      send(nextNanos);
+      nextNanos += intervalNanos;
+    }
+    if (nextNanos >= endNanos) {
+      allScheduled.countDown();
+      return;
+    }
+    loop.schedule(this::sendDue, nextNanos - now, TimeUnit.NANOSECONDS);
   }
 
   private void send(long scheduledNanos) {
@@ -224,23 +245,33 @@ public final class OpenLoopLoad {
   private void write(Channel channel, long scheduledNanos) {
     ResponseHandler handler = channel.pipeline().get(ResponseHandler.class);
     handler.begin(scheduledNanos);
-    String path = url.getRawPath() + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery());
-    ByteBuf content = body == null ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body);
-    FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1,
-        body == null ? HttpMethod.GET : HttpMethod.POST, path, content);
-    request.headers().set(HttpHeaderNames.HOST, url.getHost() + ":" + url.getPort());
-    if (body != null) {
-      request.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-    }
-    request.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
-    for (String[] header : headers) {
-      request.headers().add(header[0], header[1]);
-    }
-    channel.writeAndFlush(request).addListener(f -> {
+    channel.writeAndFlush(requestBytes.duplicate()).addListener(f -> {
       if (!f.isSuccess()) {
         channel.close();
       }
     });
+  }
+
+  /** The request, encoded once: every send writes the same bytes. */
+  private static ByteBuf encode(URI url, byte[] body, List<String[]> headers) {
+    String path = url.getRawPath() + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery());
+    StringBuilder head = new StringBuilder(body == null ? "GET " : "POST ").append(path).append(" HTTP/1.1\r\n")
+        .append("host: ").append(url.getHost()).append(':').append(url.getPort()).append("\r\n");
+    if (body != null) {
+      head.append("content-type: application/json\r\n");
+    }
+    head.append("content-length: ").append(body == null ? 0 : body.length).append("\r\n");
+    for (String[] header : headers) {
+      head.append(header[0]).append(": ").append(header[1]).append("\r\n");
+    }
+    head.append("\r\n");
+    byte[] headBytes = head.toString().getBytes(StandardCharsets.UTF_8);
+    ByteBuf bytes = Unpooled.directBuffer(headBytes.length + (body == null ? 0 : body.length));
+    bytes.writeBytes(headBytes);
+    if (body != null) {
+      bytes.writeBytes(body);
+    }
+    return Unpooled.unreleasableBuffer(bytes);
   }
 
   private void done(Channel channel, boolean reusable) {
@@ -293,6 +324,15 @@ public final class OpenLoopLoad {
       out.append(" chunks_p50=").append(chunks.getValueAtPercentile(50));
     }
     System.out.println(out);
+    if (tracePath != null) {
+      try (java.io.PrintWriter w = new java.io.PrintWriter(tracePath, StandardCharsets.UTF_8)) {
+        for (int i = 0; i < traced; i += 2) {
+          w.println(trace[i] + " " + trace[i + 1]);
+        }
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
   }
 
   private static void append(StringBuilder out, String name, Histogram h) {
@@ -340,6 +380,13 @@ public final class OpenLoopLoad {
           if (ok) {
             completed++;
             latency.recordValue(micros(now - scheduled));
+            if (tracePath != null) {
+              if (traced + 2 > trace.length) {
+                trace = java.util.Arrays.copyOf(trace, Math.max(1024, trace.length * 2));
+              }
+              trace[traced++] = scheduled;
+              trace[traced++] = now - scheduled;
+            }
             if (stream && firstContentNanos > 0) {
               firstByte.recordValue(micros(firstContentNanos - scheduled));
               spread.recordValue(micros(lastContentNanos - firstContentNanos));

@@ -40,7 +40,9 @@ final class FakeRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
     ctx.channel().config().setAutoRead(false);
     byte[] body = ByteBufUtil.getBytes(request.content());
     HttpHeaders headers = request.headers().copy();
-    requestLog.add(new RecordedRequest(request.method().name(), request.uri(), headers.entries(), body));
+    if (requestLog.enabled()) {
+      requestLog.add(new RecordedRequest(request.method().name(), request.uri(), headers.entries(), body));
+    }
 
     Exchange exchange = new Exchange(ctx, request.method().name(), request.uri(), headers, body, start);
     Protocol protocol = protocols.stream().filter(p -> p.claims(exchange)).findFirst().orElseThrow();

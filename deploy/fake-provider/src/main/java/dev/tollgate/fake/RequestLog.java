@@ -17,6 +17,11 @@ final class RequestLog {
     this.limit = limit;
   }
 
+  /** Whether requests are kept at all: a fake run for load keeps none and builds no records. */
+  boolean enabled() {
+    return limit > 0;
+  }
+
   synchronized void add(RecordedRequest request) {
     if (limit == 0) {
       return;

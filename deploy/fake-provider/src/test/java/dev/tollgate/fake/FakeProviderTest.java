@@ -90,6 +90,16 @@ class FakeProviderTest {
   }
 
   @Test
+  void keepsNoRequestsWithALimitOfZeroAndStillServesThem() {
+    try (FakeProvider unrecorded = FakeProvider.builder().recordLimit(0).start()) {
+      TestHttp client = new TestHttp(unrecorded);
+      assertThat(client.post("/v1/chat/completions", BODY, "Authorization", "Bearer k").statusCode()).isEqualTo(200);
+
+      assertThat(unrecorded.requests()).isEmpty();
+    }
+  }
+
+  @Test
   void servesSeveralRequestsOnOneKeptAliveConnection() throws IOException {
     try (Socket socket = new Socket("127.0.0.1", fake.port())) {
       socket.setSoTimeout(5000);
