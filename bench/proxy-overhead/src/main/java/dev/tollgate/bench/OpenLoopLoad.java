@@ -23,11 +23,15 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
@@ -42,10 +46,12 @@ import org.HdrHistogram.Histogram;
  * none free waits in a queue, and that wait is part of its latency.
  *
  * <p>Usage: {@code OpenLoopLoad --url URL --rate N --duration 10s --warmup 3s [--body JSON]
- * [--header "Name: value"]... [--max-connections 512] [--stream] [--label name]}. Prints one
- * {@code RESULT key=value ...} line: latency percentiles in milliseconds and, for {@code --stream},
- * time to first body byte and the spread between the first and last body chunk (incremental
- * delivery: a buffered stream arrives all at once, with a spread near 0).
+ * [--header "Name: value"]... [--max-connections 512] [--stream] [--label name] [--trace FILE]}.
+ * Prints one {@code RESULT key=value ...} line: latency percentiles in milliseconds and, for
+ * {@code --stream}, time to first body byte and the spread between the first and last body chunk
+ * (incremental delivery: a buffered stream arrives all at once, with a spread near 0). With
+ * {@code --trace}, also writes each measured request's scheduled time ({@link System#nanoTime})
+ * and latency in nanoseconds, one request per line.
  *
  * <p>One event loop does everything: its timer issues the sends, and it does all I/O and recording.
  * The request is encoded once and the same bytes are written for every send.
@@ -325,12 +331,12 @@ public final class OpenLoopLoad {
     }
     System.out.println(out);
     if (tracePath != null) {
-      try (java.io.PrintWriter w = new java.io.PrintWriter(tracePath, StandardCharsets.UTF_8)) {
+      try (PrintWriter w = new PrintWriter(tracePath, StandardCharsets.UTF_8)) {
         for (int i = 0; i < traced; i += 2) {
           w.println(trace[i] + " " + trace[i + 1]);
         }
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       }
     }
   }
@@ -382,7 +388,7 @@ public final class OpenLoopLoad {
             latency.recordValue(micros(now - scheduled));
             if (tracePath != null) {
               if (traced + 2 > trace.length) {
-                trace = java.util.Arrays.copyOf(trace, Math.max(1024, trace.length * 2));
+                trace = Arrays.copyOf(trace, Math.max(1024, trace.length * 2));
               }
               trace[traced++] = scheduled;
               trace[traced++] = now - scheduled;
