@@ -68,8 +68,7 @@ public final class OpenLoopLoad {
   private final boolean stream;
   private final String label;
   private final String tracePath;
-  private long[] trace = new long[0];
-  private int traced;
+  private final ByteBuf requestBytes;
 
   private final Histogram latency = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
   private final Histogram firstByte = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
@@ -85,7 +84,8 @@ public final class OpenLoopLoad {
   private long outstanding;
   private EventLoop loop;
   private Bootstrap bootstrap;
-  private final ByteBuf requestBytes;
+  private long[] trace = new long[0];
+  private int traced;
   private long intervalNanos;
   private long nextNanos;
   private long endNanos;
@@ -176,10 +176,9 @@ public final class OpenLoopLoad {
       measureFromNanos = start + warmupNanos;
       endNanos = measureFromNanos + durationNanos;
       nextNanos = start;
-      CountDownLatch scheduled = new CountDownLatch(1);
-      allScheduled = scheduled;
+      allScheduled = new CountDownLatch(1);
       loop.execute(this::sendDue);
-      scheduled.await();
+      allScheduled.await();
       CountDownLatch drained = new CountDownLatch(1);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
       while (System.nanoTime() < deadline) {
