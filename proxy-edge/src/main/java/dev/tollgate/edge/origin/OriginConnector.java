@@ -14,7 +14,6 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.util.AttributeKey;
@@ -41,7 +40,6 @@ public final class OriginConnector {
 
   public static final String SSL = "origin-ssl";
   public static final String CODEC = "origin-codec";
-  public static final String IDLE = "origin-idle";
   public static final String RESPONSE_RECEIVER = "origin-response-receiver";
 
   private static final AttributeKey<Origin> ORIGIN = AttributeKey.valueOf("tollgate.origin");
@@ -107,6 +105,7 @@ public final class OriginConnector {
       return;
     }
     idle.addFirst(channel); // most recently used first: the warmest connection is reused
+    channel.pipeline().get(OriginResponseReceiver.class).pooled();
     channel.read(); // keep a read pending so a close by the upstream is noticed while idle
   }
 
@@ -173,8 +172,7 @@ public final class OriginConnector {
 
   private void addHttpHandlers(ChannelPipeline pipeline) {
     pipeline.addLast(CODEC, new OriginHttpCodec());
-    pipeline.addLast(IDLE, new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
-    pipeline.addLast(RESPONSE_RECEIVER, new OriginResponseReceiver());
+    pipeline.addLast(RESPONSE_RECEIVER, new OriginResponseReceiver(idleTimeout.toNanos()));
   }
 
   /** Closes every pooled idle connection (at shutdown). */

@@ -1,6 +1,7 @@
 package dev.tollgate.edge.server;
 
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -19,15 +20,24 @@ record Attribution(String tenant, String user, String team, String service, Stri
   static final int MAX_TAG_VALUE = 256;
   static final int MAX_VALUE = 256;
 
+  // Names with their hash computed once: each call looks up all of them.
+  private static final AsciiString TENANT = AsciiString.cached("x-tollgate-tenant");
+  private static final AsciiString USER = AsciiString.cached("x-tollgate-user");
+  private static final AsciiString TEAM = AsciiString.cached("x-tollgate-team");
+  private static final AsciiString SERVICE = AsciiString.cached("x-tollgate-service");
+  private static final AsciiString ENVIRONMENT = AsciiString.cached("x-tollgate-environment");
+  private static final AsciiString TAGS = AsciiString.cached("x-tollgate-tags");
+  private static final AsciiString TRACEPARENT_HEADER = AsciiString.cached("traceparent");
+
   private static final Pattern TRACEPARENT =
       Pattern.compile("([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?");
 
   static Attribution from(HttpHeaders headers, String defaultTenant) {
-    String tenant = value(headers, "x-tollgate-tenant");
-    TagParse tags = parseTags(headers.get("x-tollgate-tags"));
+    String tenant = value(headers, TENANT);
+    TagParse tags = parseTags(headers.get(TAGS));
     String traceId = null;
     String spanId = null;
-    String traceparent = headers.get("traceparent");
+    String traceparent = headers.get(TRACEPARENT_HEADER);
     if (traceparent != null) {
       var m = TRACEPARENT.matcher(traceparent.strip());
       if (m.matches() && !m.group(1).equals("ff") && !m.group(2).matches("0+") && !m.group(3).matches("0+")) {
@@ -36,8 +46,7 @@ record Attribution(String tenant, String user, String team, String service, Stri
       }
     }
     return new Attribution(tenant != null ? tenant : defaultTenant,
-        value(headers, "x-tollgate-user"), value(headers, "x-tollgate-team"),
-        value(headers, "x-tollgate-service"), value(headers, "x-tollgate-environment"),
+        value(headers, USER), value(headers, TEAM), value(headers, SERVICE), value(headers, ENVIRONMENT),
         tags.tags(), tags.dropped(), traceId, spanId);
   }
 
@@ -67,7 +76,7 @@ record Attribution(String tenant, String user, String team, String service, Stri
     return new TagParse(Map.copyOf(tags), dropped);
   }
 
-  private static String value(HttpHeaders headers, String name) {
+  private static String value(HttpHeaders headers, AsciiString name) {
     String value = headers.get(name);
     if (value == null) {
       return null;

@@ -1,5 +1,6 @@
 package dev.tollgate.edge.server;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
@@ -54,7 +55,7 @@ final class KeyFingerprinter {
    * {@code api-key}, {@code x-goog-api-key}, else the {@code key} query parameter; null when none.
    */
   String fingerprint(HttpHeaders headers, String query) {
-    String bearer = bearerFingerprint(headers.get("authorization"));
+    String bearer = bearerFingerprint(headers.get(HttpHeaderNames.AUTHORIZATION));
     if (bearer != null) {
       return bearer;
     }
@@ -112,7 +113,7 @@ final class KeyFingerprinter {
   }
 
   static String credential(HttpHeaders headers, String query) {
-    String authorization = headers.get("authorization");
+    String authorization = headers.get(HttpHeaderNames.AUTHORIZATION);
     if (authorization != null) {
       String value = authorization.strip();
       if (value.regionMatches(true, 0, "Bearer ", 0, 7)) {

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Confined to its executor (an event loop).
  */
-final class MovingDeadline {
+public final class MovingDeadline {
 
   private final EventExecutor executor;
   private final Runnable onExpiry;
@@ -25,13 +25,13 @@ final class MovingDeadline {
   private boolean armed;
 
   /** {@code onExpiry} runs on {@code executor} when an armed deadline passes. */
-  MovingDeadline(EventExecutor executor, Runnable onExpiry) {
+  public MovingDeadline(EventExecutor executor, Runnable onExpiry) {
     this.executor = executor;
     this.onExpiry = onExpiry;
   }
 
   /** Expires {@code nanos} from now, unless armed again, disarmed or cancelled before. */
-  void arm(long nanos) {
+  public void arm(long nanos) {
     long now = executor.ticker().nanoTime();
     deadlineNanos = now + nanos;
     armed = true;
@@ -43,12 +43,12 @@ final class MovingDeadline {
   }
 
   /** Nothing expires until the next {@link #arm}; a pending check stays scheduled for it. */
-  void disarm() {
+  public void disarm() {
     armed = false;
   }
 
   /** Nothing expires any more and no check stays scheduled (the owner is done). */
-  void cancel() {
+  public void cancel() {
     armed = false;
     cancelTimer();
   }

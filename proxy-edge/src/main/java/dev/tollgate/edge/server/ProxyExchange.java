@@ -216,7 +216,9 @@ final class ProxyExchange implements OriginListener {
   /** The request to send upstream: the client's, its headers filtered in place (read what the event needs first). */
   private HttpRequest upstreamRequest() {
     String uri = route.basePath() + path + (query == null ? "" : "?" + query);
-    boolean chunked = HttpUtil.isTransferEncodingChunked(request);
+    // Read before the filter drops Transfer-Encoding (hop-by-hop); only a body without a length needs it.
+    boolean chunked = !request.headers().contains(HttpHeaderNames.CONTENT_LENGTH)
+        && HttpUtil.isTransferEncodingChunked(request);
     attribution();
     keyFingerprint();
     HttpHeaders headers = ForwardedHeaders.toUpstream(request.headers(), route.hostHeader());
