@@ -516,6 +516,23 @@ class EdgeIT {
   }
 
   @Test
+  void timesEachCallOnAKeptAliveConnectionByItsOwnWait() throws Exception {
+    try (EdgeServer slow = EdgeServer.start(config(kafka.bootstrapServers(), "  upstream_read_timeout: 500ms"))) {
+      // One client, so one kept-alive connection, whose calls share its read deadline: each call's
+      // wait is under the timeout, two together are over it.
+      HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      for (String delayMs : new String[] {"300", "300", "3000", "300"}) {
+        HttpResponse<String> response = client.send(post(slow, "/openai/v1/chat/completions", CHAT_BODY)
+            .header("Authorization", "Bearer sk-slow")
+            .header("x-fake-delay-ms", delayMs)
+            .build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).as("delay " + delayMs + " ms").isEqualTo(delayMs.equals("3000") ? 504 : 200);
+      }
+    }
+  }
+
+  @Test
   void servesTrafficWhenKafkaIsNotRunning() throws Exception {
     try (EdgeServer noKafka = EdgeServer.start(config("127.0.0.1:" + closedPort(), ""))) {
       for (int i = 0; i < 3; i++) {

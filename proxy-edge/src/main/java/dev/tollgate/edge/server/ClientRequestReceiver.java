@@ -38,11 +38,22 @@ final class ClientRequestReceiver extends ChannelInboundHandlerAdapter {
   private static final ProtocolAdapter OPENAI_ERRORS = ProtocolAdapter.forProtocol("openai");
 
   private final EdgeContext edge;
+  /** The upstream read timeout of this connection's exchanges, one at a time (made when the handler is added). */
+  private MovingDeadline upstreamReadTimeout;
   private ProxyExchange exchange;
   private FullHttpResponse pendingReply;
 
   ClientRequestReceiver(EdgeContext edge) {
     this.edge = edge;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    upstreamReadTimeout = new MovingDeadline(ctx.executor(), () -> {
+      if (exchange != null) {
+        exchange.onReadTimeout();
+      }
+    });
   }
 
   @Override
@@ -101,7 +112,8 @@ final class ClientRequestReceiver extends ChannelInboundHandlerAdapter {
       }
       rest = rest.substring(resource.length() + 1);
     }
-    exchange = new ProxyExchange(this, ctx, edge, route, request, rest, query < 0 ? null : uri.substring(query + 1));
+    exchange = new ProxyExchange(this, ctx, edge, route, request, rest, query < 0 ? null : uri.substring(query + 1),
+        upstreamReadTimeout);
     exchange.start();
   }
 
@@ -200,6 +212,7 @@ final class ClientRequestReceiver extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    upstreamReadTimeout.cancel();
     if (exchange != null) {
       exchange.onClientClosed();
       exchange = null;

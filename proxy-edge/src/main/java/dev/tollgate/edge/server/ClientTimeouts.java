@@ -122,7 +122,9 @@ final class ClientTimeouts {
       case EXCHANGE -> 0; // the upstream timeouts govern the exchange itself
     };
     if (deadline == null) {
-      deadline = new MovingDeadline(ctx.executor(), this::expire);
+      // Checked at least every shortest timeout: the move from the idle timeout to the shorter
+      // header timeout, once per request, then finds the check already earlier and reschedules nothing.
+      deadline = new MovingDeadline(ctx.executor(), this::expire, shortest(headerNanos, bodyNanos, idleNanos));
     }
     if (nanos <= 0) {
       deadlineCtx = null;
@@ -131,6 +133,16 @@ final class ClientTimeouts {
     }
     deadlineCtx = ctx;
     deadline.arm(nanos);
+  }
+
+  private static long shortest(long... timeouts) {
+    long shortest = Long.MAX_VALUE;
+    for (long nanos : timeouts) {
+      if (nanos > 0) {
+        shortest = Math.min(shortest, nanos);
+      }
+    }
+    return shortest;
   }
 
   private void expire() {

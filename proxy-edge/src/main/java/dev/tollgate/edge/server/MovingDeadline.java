@@ -11,6 +11,12 @@ import java.util.concurrent.TimeUnit;
  * check reschedules it. The timeout still fires at its deadline, as precisely as the executor's
  * scheduler allows.
  *
+ * <p>A deadline that alternates between a long and a short timeout (a connection's idle time,
+ * then its next request's header time) would reschedule on every short one. Given a check
+ * interval no longer than the shortest timeout, the pending check is never further out than that
+ * interval, so a move to the short timeout finds it already earlier: a long timeout then costs a
+ * check per interval instead of a rescheduling per move.
+ *
  * <p>Confined to its executor (an event loop).
  */
 public final class MovingDeadline {
@@ -18,6 +24,8 @@ public final class MovingDeadline {
   private final EventExecutor executor;
   private final Runnable onExpiry;
   private final Runnable check = this::check;
+  /** The longest wait before a pending check (Long.MAX_VALUE: none, the check is at the deadline). */
+  private final long maxCheckNanos;
   private ScheduledFuture<?> timer;
   /** When the pending check runs, on the executor's ticker. */
   private long timerNanos;
@@ -26,8 +34,17 @@ public final class MovingDeadline {
 
   /** {@code onExpiry} runs on {@code executor} when an armed deadline passes. */
   public MovingDeadline(EventExecutor executor, Runnable onExpiry) {
+    this(executor, onExpiry, Long.MAX_VALUE);
+  }
+
+  /** As {@link #MovingDeadline(EventExecutor, Runnable)}, with a check at least every {@code maxCheckNanos} while one is pending. */
+  public MovingDeadline(EventExecutor executor, Runnable onExpiry, long maxCheckNanos) {
+    if (maxCheckNanos <= 0) {
+      throw new IllegalArgumentException("maxCheckNanos: " + maxCheckNanos + " (expected: > 0)");
+    }
     this.executor = executor;
     this.onExpiry = onExpiry;
+    this.maxCheckNanos = maxCheckNanos;
   }
 
   /** Expires {@code nanos} from now, unless armed again, disarmed or cancelled before. */
@@ -54,8 +71,9 @@ public final class MovingDeadline {
   }
 
   private void schedule(long now, long nanos) {
-    timerNanos = now + nanos;
-    timer = executor.schedule(check, nanos, TimeUnit.NANOSECONDS);
+    long wait = Math.min(nanos, maxCheckNanos);
+    timerNanos = now + wait;
+    timer = executor.schedule(check, wait, TimeUnit.NANOSECONDS);
   }
 
   private void cancelTimer() {

@@ -93,7 +93,10 @@ final class ProxyExchange implements OriginListener {
   private Channel origin;
   private OriginResponseReceiver originReceiver;
   private ResponseObserver observer = ResponseObserver.NONE;
-  /** The upstream read timeout: armed while a response part is awaited, moved by each read. */
+  /**
+   * The upstream read timeout: armed while a response part is awaited, moved by each read. The
+   * client connection's, shared by its exchanges one after another, so a call schedules no timer.
+   */
   private final MovingDeadline readTimeout;
   private boolean originReadPending;
 
@@ -122,10 +125,10 @@ final class ProxyExchange implements OriginListener {
   private boolean fingerprinted;
 
   ProxyExchange(ClientRequestReceiver receiver, ChannelHandlerContext ctx, EdgeContext edge, EdgeContext.Route route,
-                HttpRequest request, String path, String query) {
+                HttpRequest request, String path, String query, MovingDeadline readTimeout) {
     this.receiver = receiver;
     this.ctx = ctx;
-    this.readTimeout = new MovingDeadline(ctx.channel().eventLoop(), this::onReadTimeout);
+    this.readTimeout = readTimeout;
     this.edge = edge;
     this.route = route;
     this.request = request;
@@ -351,7 +354,8 @@ final class ProxyExchange implements OriginListener {
     readTimeout.arm(edge.config.upstreamReadTimeout().toNanos());
   }
 
-  private void onReadTimeout() {
+  /** The upstream read timeout passed (called by the client connection's deadline while this exchange is its current one). */
+  void onReadTimeout() {
     if (finished || !originReadPending) {
       return;
     }
@@ -572,7 +576,7 @@ final class ProxyExchange implements OriginListener {
   }
 
   private void releaseOrigin(boolean reusable) {
-    readTimeout.cancel();
+    readTimeout.disarm();
     if (origin == null) {
       return;
     }
@@ -592,7 +596,7 @@ final class ProxyExchange implements OriginListener {
     }
     finished = true;
     outcome = finalOutcome;
-    readTimeout.cancel();
+    readTimeout.disarm();
     HttpContent pending;
     while ((pending = pendingRequestContent.poll()) != null) {
       pending.release();
