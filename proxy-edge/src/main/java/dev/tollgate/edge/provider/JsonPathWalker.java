@@ -218,7 +218,7 @@ final class JsonPathWalker {
    *
    * <p>A node's fields are looked up by scanning a short array of names, by identity first: Jackson
    * interns the field names it reads, so a known name is found without hashing or comparing
-   * characters (a hash map's lookup was a twentieth of the event loops' own time).
+   * characters (a hash map's lookup was nearly 4 % of the event loops' Java time).
    *
    * <p>Thread-safe: the fields are copied on write and published whole.
    */

@@ -42,6 +42,13 @@ class OriginResponseReceiverTest {
     channel.runScheduledPendingTasks();
   }
 
+  private static void assertClosedExactlyAfterTheIdleTimeout(EmbeddedChannel channel) {
+    advance(channel, IDLE_MILLIS - 1);
+    assertThat(channel.isActive()).isTrue();
+    advance(channel, 1);
+    assertThat(channel.isActive()).isFalse();
+  }
+
   @Test
   void closesAPooledConnectionOnceItHasIdledForTheTimeout() {
     EmbeddedChannel channel = channel();
@@ -49,10 +56,7 @@ class OriginResponseReceiverTest {
     receiver.detach();
     receiver.pooled();
 
-    advance(channel, IDLE_MILLIS - 1);
-    assertThat(channel.isActive()).isTrue();
-    advance(channel, 1);
-    assertThat(channel.isActive()).isFalse();
+    assertClosedExactlyAfterTheIdleTimeout(channel);
   }
 
   @Test
@@ -76,10 +80,7 @@ class OriginResponseReceiverTest {
     receiver.detach();
     receiver.pooled();
 
-    advance(channel, IDLE_MILLIS - 1);
-    assertThat(channel.isActive()).isTrue();
-    advance(channel, 1);
-    assertThat(channel.isActive()).isFalse();
+    assertClosedExactlyAfterTheIdleTimeout(channel);
   }
 
   @Test
