@@ -105,7 +105,6 @@ public final class OriginConnector {
       return;
     }
     idle.addFirst(channel); // most recently used first: the warmest connection is reused
-    channel.pipeline().get(OriginResponseReceiver.class).pooled();
     channel.read(); // keep a read pending so a close by the upstream is noticed while idle
   }
 

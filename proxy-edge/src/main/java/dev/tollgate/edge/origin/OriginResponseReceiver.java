@@ -31,13 +31,12 @@ public final class OriginResponseReceiver extends ChannelInboundHandlerAdapter {
     idle.disarm();
   }
 
-  /** Unbinds the connection: from now on it is idle, and closes after the idle timeout unless attached again. */
+  /**
+   * Unbinds the connection: from now on it is idle, back in the pool or about to close, and
+   * closes after the idle timeout unless attached again.
+   */
   public void detach() {
     this.listener = null;
-  }
-
-  /** Starts the idle timeout of a detached connection (called when it goes back to the pool). */
-  void pooled() {
     idle.arm(idleNanos);
   }
 

@@ -54,7 +54,6 @@ class OriginResponseReceiverTest {
     EmbeddedChannel channel = channel();
     receiver.attach(listener);
     receiver.detach();
-    receiver.pooled();
 
     assertClosedExactlyAfterTheIdleTimeout(channel);
   }
@@ -62,7 +61,7 @@ class OriginResponseReceiverTest {
   @Test
   void neverClosesAConnectionWhileAnExchangeHoldsIt() {
     EmbeddedChannel channel = channel();
-    receiver.pooled();
+    receiver.detach();
     advance(channel, IDLE_MILLIS / 2);
     receiver.attach(listener); // taken from the pool before its timeout
 
@@ -74,11 +73,10 @@ class OriginResponseReceiverTest {
   @Test
   void countsTheIdleTimeFromTheLatestReturnToThePool() {
     EmbeddedChannel channel = channel();
-    receiver.pooled();
+    receiver.detach();
     advance(channel, IDLE_MILLIS / 2);
     receiver.attach(listener);
     receiver.detach();
-    receiver.pooled();
 
     assertClosedExactlyAfterTheIdleTimeout(channel);
   }
@@ -86,7 +84,7 @@ class OriginResponseReceiverTest {
   @Test
   void closesAnIdleConnectionThatReceivesBytes() {
     EmbeddedChannel channel = channel();
-    receiver.pooled();
+    receiver.detach();
 
     channel.writeInbound("unexpected");
     assertThat(channel.isActive()).isFalse();
